@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 
 need_apt=()
 command -v ffmpeg >/dev/null || need_apt+=(ffmpeg)        # pydub decodes and encodes through it
+if [[ ${1:-} == --dev ]]; then
+  command -v espeak-ng >/dev/null || need_apt+=(espeak-ng)  # tests rebuild the prompts with it
+fi
 if ((${#need_apt[@]})); then
   if [[ $(id -u) -eq 0 ]]; then
     echo "setup: installing ${need_apt[*]}"

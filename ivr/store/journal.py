@@ -1,0 +1,184 @@
+"""A write-ahead journal of call records: durable first, database later.
+
+Why: a call must never be lost, even when the database is down mid-call or the process dies,
+yet writing each call to the database on the call path would let storage set the call rate.
+So every checkpoint of a call record (opened, routed, closed) is appended here as one JSON line
+and made durable with a *group commit*: all entries appended while one fsync runs share the
+next fsync. ``append`` returns only when its entry is on disk. A separate writer applies entries
+to the database in batches and reports how far it got; entries are full snapshots with a
+version, so applying one twice (after a crash) is harmless.
+
+Segments: entries go to ``journal-<n>.jsonl``; a new segment starts every ``segment_entries``
+entries. A segment is deleted once every entry in it was applied. At start, every remaining
+segment is replayed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+SEGMENT_GLOB = "journal-*.jsonl"
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEntry:
+    segment: int
+    data: dict[str, Any]
+
+
+class Journal:
+    def __init__(self, directory: Path, *, segment_entries: int = 10_000) -> None:
+        self._dir = directory
+        self._segment_entries = segment_entries
+        self._segment = 0
+        self._in_segment = 0
+        self._file: Any = None
+        self._waiting: list[tuple[int, bytes, asyncio.Future[None]]] = []
+        self._file_segment = 0
+        self._wakeup = asyncio.Event()
+        self._flusher: asyncio.Task[None] | None = None
+        self._unapplied: dict[int, int] = {}  # segment -> entries not yet applied
+        self._closed = False
+
+    async def open(self) -> list[JournalEntry]:
+        """Open the journal; returns the entries left from a previous run, oldest first."""
+        self._dir.mkdir(parents=True, exist_ok=True)
+        leftovers = list(self._read_segments())
+        for entry in leftovers:
+            self._unapplied[entry.segment] = self._unapplied.get(entry.segment, 0) + 1
+        self._segment = max((self._segment_number(p) for p in self._segment_paths()), default=0) + 1
+        self._open_segment(self._segment)
+        self._flusher = asyncio.create_task(self._flush_loop(), name="journal-flush")
+        return leftovers
+
+    async def append(self, data: dict[str, Any]) -> JournalEntry:
+        """Append one entry and return once it is durable on disk."""
+        if self._closed:
+            raise RuntimeError("journal is closed")
+        if self._in_segment >= self._segment_entries:
+            self._segment += 1
+            self._in_segment = 0
+        line = json.dumps(data, separators=(",", ":"), default=str).encode() + b"\n"
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        segment = self._segment
+        self._waiting.append((segment, line, done))
+        self._in_segment += 1
+        self._unapplied[segment] = self._unapplied.get(segment, 0) + 1
+        self._wakeup.set()
+        await done
+        return JournalEntry(segment, data)
+
+    def applied(self, entries: list[JournalEntry]) -> None:
+        """The database holds these entries now: drop segments that are fully applied."""
+        for entry in entries:
+            left = self._unapplied.get(entry.segment, 0) - 1
+            self._unapplied[entry.segment] = left
+            if left <= 0 and entry.segment < self._file_segment:
+                self._unapplied.pop(entry.segment, None)
+                with contextlib.suppress(FileNotFoundError):
+                    self._path(entry.segment).unlink()
+
+    @property
+    def unapplied_count(self) -> int:
+        return sum(max(n, 0) for n in self._unapplied.values())
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._wakeup.set()
+        if self._flusher is not None:
+            await self._flusher
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    # -- internals ---------------------------------------------------------------------------
+
+    async def _flush_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            await self._wakeup.wait()
+            self._wakeup.clear()
+            batch, self._waiting = self._waiting, []
+            if batch:
+                try:
+                    await loop.run_in_executor(None, self._write_batch, batch)
+                except OSError as exc:  # disk full, I/O error: every waiter must hear it
+                    log.error("journal write failed: %s", exc)
+                    for _, _, done in batch:
+                        if not done.done():
+                            done.set_exception(exc)
+                    continue
+                for _, _, done in batch:
+                    if not done.done():
+                        done.set_result(None)
+            if self._closed and not self._waiting:
+                return
+
+    def _write_batch(self, batch: list[tuple[int, bytes, asyncio.Future[None]]]) -> None:
+        """Runs in a worker thread: one fsync per segment touched, usually exactly one."""
+        pending: list[bytes] = []
+        for segment, line, _ in batch:
+            if segment != self._file_segment:
+                self._sync(pending)
+                pending = []
+                self._switch_segment(segment)
+            pending.append(line)
+        self._sync(pending)
+
+    def _sync(self, lines: list[bytes]) -> None:
+        if lines:
+            self._file.write(b"".join(lines))
+            self._file.flush()
+            os.fsync(self._file.fileno())
+
+    def _switch_segment(self, segment: int) -> None:
+        old = self._file_segment
+        self._file.close()
+        self._open_segment(segment)
+        if self._unapplied.get(old, 0) <= 0:
+            self._unapplied.pop(old, None)
+            with contextlib.suppress(FileNotFoundError):
+                self._path(old).unlink()
+
+    def _open_segment(self, segment: int) -> None:
+        self._file_segment = segment
+        self._file = open(self._path(segment), "ab")  # kept open: appended to until rotation
+        # A new file's directory entry must be durable too, or a crash can lose the whole file.
+        dir_fd = os.open(self._dir, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+    def _path(self, segment: int) -> Path:
+        return self._dir / f"journal-{segment:08d}.jsonl"
+
+    def _segment_paths(self) -> list[Path]:
+        return sorted(self._dir.glob(SEGMENT_GLOB))
+
+    @staticmethod
+    def _segment_number(path: Path) -> int:
+        return int(path.stem.split("-", 1)[1])
+
+    def _read_segments(self) -> Iterator[JournalEntry]:
+        for path in self._segment_paths():
+            segment = self._segment_number(path)
+            with path.open("rb") as handle:
+                for raw in handle:
+                    if not raw.endswith(b"\n"):
+                        # A torn last line: its append never returned, so nobody relied on it.
+                        log.warning("journal %s: dropping a torn final line", path.name)
+                        break
+                    yield JournalEntry(segment, json.loads(raw))

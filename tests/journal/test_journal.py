@@ -1,0 +1,84 @@
+"""The call-record journal: durable before it returns, replayed after a crash, trimmed once applied."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+import pytest
+
+from ivr.store.journal import Journal
+
+
+async def test_entries_survive_a_restart_until_applied(tmp_path: Path) -> None:
+    journal = Journal(tmp_path)
+    assert await journal.open() == []
+    first = await journal.append({"call": "a", "version": 1})
+    await journal.append({"call": "b", "version": 1})
+    await journal.close()
+
+    reopened = Journal(tmp_path)
+    leftovers = await reopened.open()
+    assert [e.data for e in leftovers] == [{"call": "a", "version": 1}, {"call": "b", "version": 1}]
+    assert first.segment == leftovers[0].segment
+    reopened.applied(leftovers)
+    await reopened.close()
+
+    assert await Journal(tmp_path).open() == []
+
+
+async def test_concurrent_appends_share_fsyncs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = 0
+    real_fsync = os.fsync
+
+    def counting_fsync(fd: int) -> None:
+        nonlocal calls
+        calls += 1
+        real_fsync(fd)
+
+    journal = Journal(tmp_path)
+    await journal.open()
+    monkeypatch.setattr(os, "fsync", counting_fsync)
+    await asyncio.gather(*(journal.append({"n": n}) for n in range(500)))
+    monkeypatch.setattr(os, "fsync", real_fsync)
+    await journal.close()
+    assert 1 <= calls < 100, f"500 appends took {calls} fsyncs: no group commit"
+    leftovers = await Journal(tmp_path).open()
+    assert sorted(e.data["n"] for e in leftovers) == list(range(500))
+
+
+async def test_torn_final_line_is_dropped_not_fatal(tmp_path: Path) -> None:
+    journal = Journal(tmp_path)
+    await journal.open()
+    await journal.append({"ok": 1})
+    await journal.close()
+    segment = next(tmp_path.glob("journal-*.jsonl"))
+    with segment.open("ab") as handle:
+        handle.write(b'{"half":')
+    leftovers = await Journal(tmp_path).open()
+    assert [e.data for e in leftovers] == [{"ok": 1}]
+
+
+async def test_applied_segments_are_deleted_after_rotation(tmp_path: Path) -> None:
+    journal = Journal(tmp_path, segment_entries=3)
+    await journal.open()
+    entries = [await journal.append({"n": n}) for n in range(7)]
+    assert len({e.segment for e in entries}) == 3
+    journal.applied(entries[:6])
+    segments = sorted(tmp_path.glob("journal-*.jsonl"))
+    assert len(segments) == 1, segments
+    assert journal.unapplied_count == 1
+    await journal.close()
+    leftovers = await Journal(tmp_path).open()
+    assert [e.data for e in leftovers] == [{"n": 6}]
+
+
+async def test_append_after_close_is_refused(tmp_path: Path) -> None:
+    journal = Journal(tmp_path)
+    await journal.open()
+    await journal.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        await journal.append({"late": True})
