@@ -1,0 +1,44 @@
+"""Which cap counters a connected call lands in: the target's clock hour, day and month.
+
+The time zone is the target schedule's, else the campaign's. The hour key carries the UTC
+offset, so the two 01:00 hours of a fall-back night are two counters (each a real hour), while
+the day and month keys are plain local dates (a 23- or 25-hour day is still one day).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from ivr.plans.schema import Campaign, Target
+from ivr.routing.schedule import zone
+
+
+@dataclass(frozen=True, slots=True)
+class CapPeriods:
+    hour_key: str  # "2026-11-01T01-0400"
+    day_key: str  # "2026-11-01"
+    month_key: str  # "2026-11"
+    hour_start: datetime  # UTC start of each period, for counting calls in the store
+    day_start: datetime
+    month_start: datetime
+
+
+def cap_timezone(target: Target, campaign: Campaign) -> str:
+    return target.schedule.timezone if target.schedule is not None else campaign.timezone
+
+
+def cap_periods(target: Target, campaign: Campaign, at: datetime) -> CapPeriods:
+    tz = zone(cap_timezone(target, campaign))
+    local = at.astimezone(tz)
+    hour = local.replace(minute=0, second=0, microsecond=0)
+    day = datetime(local.year, local.month, local.day, tzinfo=tz)
+    month = datetime(local.year, local.month, 1, tzinfo=tz)
+    return CapPeriods(
+        hour_key=f"{local:%Y-%m-%dT%H%z}",
+        day_key=f"{local:%Y-%m-%d}",
+        month_key=f"{local:%Y-%m}",
+        hour_start=hour.astimezone(UTC),
+        day_start=day.astimezone(UTC),
+        month_start=month.astimezone(UTC),
+    )

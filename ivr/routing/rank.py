@@ -1,0 +1,168 @@
+"""Which targets may take this call, in which order: the routing decision.
+
+Checks, in order, the first failing one naming the exclusion: the target exists and is enabled;
+its schedule is open now (no schedule: always open); geography (each list the target gives must
+match: states against the call's state, area codes against the caller's, ZIP prefixes against
+the gathered ZIP; an unknown value where a list is given is ``unknown_location``); required tags;
+hourly / daily / monthly caps (``load >= cap`` excludes, so a cap of 0 never takes a call);
+concurrency (``active >= concurrency``).
+
+Order of the rest: priority ascending (the campaign's override, else the target's), then a
+weighted random order within one priority (weights likewise): each position is drawn among the
+remaining targets with probability proportional to weight (Efraimidis-Spirakis keys
+``u ** (1 / weight)``, one draw per target, same distribution as drawing one by one).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from ivr.plans.schema import Campaign, CampaignTarget, Target
+from ivr.routing.compiled import CompiledTarget, compiled
+from ivr.routing.facts import NO_LOAD, CallFacts, TargetLoad
+
+
+class ExclusionReason(StrEnum):
+    CAMPAIGN_DISABLED = "campaign_disabled"
+    UNKNOWN_TARGET = "unknown_target"
+    DISABLED = "disabled"
+    CLOSED = "closed"
+    UNKNOWN_LOCATION = "unknown_location"
+    OUT_OF_STATE = "out_of_state"
+    AREA_CODE_MISMATCH = "area_code_mismatch"
+    ZIP_MISMATCH = "zip_mismatch"
+    MISSING_TAGS = "missing_tags"
+    HOURLY_CAP = "hourly_cap"
+    DAILY_CAP = "daily_cap"
+    MONTHLY_CAP = "monthly_cap"
+    CONCURRENCY_FULL = "concurrency_full"
+
+
+@dataclass(frozen=True, slots=True)
+class Exclusion:
+    target_id: str
+    reason: ExclusionReason
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class RankedTarget:
+    target_id: str
+    target: Target
+    priority: int
+    weight: int
+
+
+@dataclass(slots=True)
+class RoutingDecision:
+    ranked: list[RankedTarget] = field(default_factory=list)
+    excluded: list[Exclusion] = field(default_factory=list)
+
+
+def _listed(values: frozenset[str]) -> str:
+    return ", ".join(sorted(values))
+
+
+def _schedule_exclusion(ct: CompiledTarget, at: datetime) -> Exclusion | None:
+    if ct.schedule is None:
+        return None
+    local = at.astimezone(ct.schedule.tz)
+    if ct.schedule.is_open(local):
+        return None
+    detail = f"closed: {ct.schedule.next_opening(local)}"
+    return Exclusion("", ExclusionReason.CLOSED, detail)
+
+
+def _geo_exclusion(ct: CompiledTarget, facts: CallFacts) -> Exclusion | None:
+    checks = (
+        (ct.states, facts.state, "state", ExclusionReason.OUT_OF_STATE),
+        (ct.area_codes, facts.caller_area_code, "area code", ExclusionReason.AREA_CODE_MISMATCH),
+        (ct.zip_prefixes, facts.zip, "zip", ExclusionReason.ZIP_MISMATCH),
+    )
+    for allowed, value, label, mismatch in checks:
+        if not allowed:
+            continue
+        if value is None:
+            detail = f"{label} unknown: target takes only {_listed(allowed)}"
+            return Exclusion("", ExclusionReason.UNKNOWN_LOCATION, detail)
+        matched = (
+            ct.zip_matches(value)
+            if mismatch is ExclusionReason.ZIP_MISMATCH
+            else (value in allowed)
+        )
+        if not matched:
+            return Exclusion("", mismatch, f"{label}: {value} not in {_listed(allowed)}")
+    return None
+
+
+def _load_exclusion(target: Target, load: TargetLoad) -> Exclusion | None:
+    caps = target.caps
+    for cap, used, label, reason in (
+        (caps.hourly, load.hourly, "hourly", ExclusionReason.HOURLY_CAP),
+        (caps.daily, load.daily, "daily", ExclusionReason.DAILY_CAP),
+        (caps.monthly, load.monthly, "monthly", ExclusionReason.MONTHLY_CAP),
+    ):
+        if cap is not None and used >= cap:
+            return Exclusion("", reason, f"cap: {label} {used}/{cap}")
+    if target.concurrency is not None and load.active >= target.concurrency:
+        detail = f"concurrency: {load.active}/{target.concurrency} active"
+        return Exclusion("", ExclusionReason.CONCURRENCY_FULL, detail)
+    return None
+
+
+def _exclusion(target: Target, facts: CallFacts, load: TargetLoad) -> Exclusion | None:
+    if not target.enabled:
+        return Exclusion("", ExclusionReason.DISABLED, "disabled")
+    ct = compiled(target)
+    found = _schedule_exclusion(ct, facts.at) or _geo_exclusion(ct, facts)
+    if found is None and not ct.required_tags <= facts.tags:
+        missing = _listed(ct.required_tags - facts.tags)
+        found = Exclusion("", ExclusionReason.MISSING_TAGS, f"tags: missing {missing}")
+    return found or _load_exclusion(target, load)
+
+
+def _ranked(link: CampaignTarget, target: Target) -> RankedTarget:
+    priority = link.priority if link.priority is not None else target.priority
+    weight = link.weight if link.weight is not None else target.weight
+    return RankedTarget(target.id, target, priority, weight)
+
+
+def _order(candidates: list[RankedTarget], rng: random.Random) -> list[RankedTarget]:
+    keyed = [(c.priority, -(rng.random() ** (1.0 / c.weight)), i) for i, c in enumerate(candidates)]
+    keyed.sort()
+    return [candidates[i] for _, _, i in keyed]
+
+
+def rank_targets(
+    campaign: Campaign,
+    targets: Mapping[str, Target],
+    facts: CallFacts,
+    loads: Mapping[str, TargetLoad],
+    rng: random.Random,
+) -> RoutingDecision:
+    if facts.at.tzinfo is None:
+        raise ValueError("CallFacts.at must be timezone-aware (UTC)")
+    decision = RoutingDecision()
+    candidates: list[RankedTarget] = []
+    seen: set[str] = set()
+    for link in campaign.targets:
+        if link.target in seen:
+            continue
+        seen.add(link.target)
+        target = targets.get(link.target)
+        if not campaign.enabled:
+            found: Exclusion | None = Exclusion("", ExclusionReason.CAMPAIGN_DISABLED, "off")
+        elif target is None:
+            found = Exclusion("", ExclusionReason.UNKNOWN_TARGET, "not defined in the plan")
+        else:
+            found = _exclusion(target, facts, loads.get(link.target, NO_LOAD))
+        if found is not None:
+            decision.excluded.append(Exclusion(link.target, found.reason, found.detail))
+        elif target is not None:
+            candidates.append(_ranked(link, target))
+    decision.ranked = _order(candidates, rng)
+    return decision
