@@ -1,0 +1,99 @@
+"""The Asterisk double: places simulated calls into a FastAGI server, on a virtual clock.
+
+Each call keeps its own virtual timeline (seconds from its header) and pushes the shared
+``ManualClock`` forward to its own "now" after every command, so a single call reads exactly
+the times Asterisk would give, and many concurrent calls stay cheap (no real sleeping; one small
+coroutine and one socket per call).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from pathlib import Path
+
+from ivr.clock import ManualClock
+from ivr.sim.call import Call
+from ivr.sim.caller import Caller
+from ivr.sim.channel import Channel
+from ivr.sim.media import PromptLibrary
+from ivr.sim.report import CallReport
+from ivr.sim.script import CallScript
+from ivr.sim.session import AgiSession
+from ivr.sim.wire import agi_header
+
+THREAD_ID_BASE = 140_248_334_857_920
+
+
+class AsteriskDouble:
+    def __init__(
+        self,
+        clock: ManualClock,
+        recordings_dir: Path | None = None,
+        prompts_dir: Path | None = None,
+        *,
+        default_prompt_s: float = 2.0,
+        idle_grace_s: float = 0.5,
+        first_channel: int = 0,
+    ) -> None:
+        """``recordings_dir`` None: recordings are measured but no WAV is written.
+        ``idle_grace_s``: real seconds of server silence after which a caller scheduled to hang
+        up meanwhile is taken to have hung up while the server was idle."""
+        self.clock = clock
+        self.recordings_dir = recordings_dir
+        self.prompts = PromptLibrary(prompts_dir, default_prompt_s)
+        self.idle_grace_s = idle_grace_s
+        self._channels = itertools.count(first_channel)  # one counter for all legs, as Asterisk
+        self._uniqueids = itertools.count(first_channel)
+
+    def new_channel_name(self, endpoint: str) -> str:
+        return f"PJSIP/{endpoint}-{next(self._channels):08x}"
+
+    async def place_call(self, host: str, port: int, script: CallScript) -> CallReport:
+        epoch0 = self.clock.time()
+        name = script.channel_name or self.new_channel_name("carrier")
+        number = next(self._uniqueids)
+        uniqueid = script.uniqueid or f"{int(epoch0)}.{number}"
+        channel = Channel(script, name, uniqueid, epoch0, Caller(script))
+        call = Call(script, channel, self.prompts, self.recordings_dir, self.new_channel_name)
+        report = CallReport(script, name, uniqueid, started_at=epoch0)
+        try:
+            reader, writer = await asyncio.open_connection(host, port)
+        except OSError:
+            # flowD: nothing listens; AGI() returns at once with AGISTATUS=FAILURE
+            report.connected = False
+            channel.variables["AGISTATUS"] = "FAILURE"
+            report.variables = dict(channel.variables)
+            return report
+        header = agi_header(
+            host=host,
+            port=port,
+            network_script=script.network_script,
+            channel=name,
+            uniqueid=uniqueid,
+            callerid=script.caller,
+            calleridname=script.caller_name,
+            callingpres=script.calling_pres,
+            did=script.did,
+            context=script.context,
+            priority=script.priority,
+            threadid=THREAD_ID_BASE + number,
+            args=script.agi_args,
+        )
+        try:
+            session = AgiSession(call, self.clock, report, reader, writer, self.idle_grace_s)
+            await session.run(header)
+        finally:
+            writer.close()
+        return _complete(report, call)
+
+
+def _complete(report: CallReport, call: Call) -> CallReport:
+    channel = call.channel
+    report.variables = dict(channel.variables)
+    report.dials = list(call.dials)
+    report.recordings = list(call.recordings)
+    report.prompts = list(call.played)
+    report.digits = [(channel.epoch(at), digit) for at, digit in call.caller.pressed]
+    report.answered_at = None if channel.answered_at is None else channel.epoch(channel.answered_at)
+    return report
