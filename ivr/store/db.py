@@ -1,0 +1,125 @@
+"""The database handle: one async engine, read and write transactions.
+
+SQLite needs care to be safe under concurrency:
+- WAL journal, so readers never block the writer nor the writer the readers;
+- a busy timeout, so a writer waits for the write lock instead of failing at once;
+- foreign keys on (SQLite leaves them off by default);
+- ``BEGIN IMMEDIATE`` for write transactions. With a plain (deferred) BEGIN, two transactions
+  can both read a counter and then both try to write it: one update is lost, or SQLite fails
+  one of them with "database is locked". IMMEDIATE takes the write lock at BEGIN, so
+  read-then-write transactions run one after the other. Reads use a plain BEGIN.
+The driver's own transaction handling is switched off (``isolation_level = None``) and
+SQLAlchemy's ``begin`` event emits our BEGIN: the recipe of the SQLAlchemy SQLite docs.
+
+PostgreSQL goes through asyncpg with the server's default READ COMMITTED isolation; code that
+reads then writes one row there takes a row lock (``SELECT ... FOR UPDATE``, which SQLite
+ignores) or writes atomically (``UPDATE ... SET n = n + 1 WHERE n < cap``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+_BEGIN_OPTION = "ivr_sqlite_begin"
+
+
+class Database:
+    """``Database(url)``; ``await connect()`` before use and ``await close()`` at the end."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = url
+        self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
+        self._echo = echo
+        self._engine: AsyncEngine | None = None
+        self._read_sessions: async_sessionmaker[AsyncSession] | None = None
+        self._write_sessions: async_sessionmaker[AsyncSession] | None = None
+
+    @property
+    def engine(self) -> AsyncEngine:
+        if self._engine is None:
+            raise RuntimeError("Database.connect() was not called")
+        return self._engine
+
+    @property
+    def write_engine(self) -> AsyncEngine:
+        """The engine whose transactions begin with BEGIN IMMEDIATE on SQLite (for migrations)."""
+        return self.engine.execution_options(**{_BEGIN_OPTION: "BEGIN IMMEDIATE"})
+
+    async def connect(self) -> None:
+        if self._engine is not None:
+            return
+        if self.is_sqlite:
+            self._engine = _sqlite_engine(self.url, echo=self._echo)
+        else:
+            self._engine = create_async_engine(self.url, echo=self._echo, pool_pre_ping=True)
+        self._read_sessions = async_sessionmaker(self._engine, expire_on_commit=False)
+        self._write_sessions = async_sessionmaker(self.write_engine, expire_on_commit=False)
+
+    async def close(self) -> None:
+        if self._engine is not None:
+            await self._engine.dispose()
+        self._engine = self._read_sessions = self._write_sessions = None
+
+    async def __aenter__(self) -> Database:
+        await self.connect()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A session in a read transaction, rolled back at the end (reads change nothing)."""
+        if self._read_sessions is None:
+            raise RuntimeError("Database.connect() was not called")
+        # The session begins on its first query and rolls back when it closes.
+        async with self._read_sessions() as session:
+            yield session
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        """A session in a write transaction: committed on success, rolled back on any error."""
+        if self._write_sessions is None:
+            raise RuntimeError("Database.connect() was not called")
+        async with self._write_sessions() as session, session.begin():
+            yield session
+
+
+def _sqlite_engine(url: str, *, echo: bool) -> AsyncEngine:
+    database = make_url(url).database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(url, echo=echo)
+    event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
+    event.listen(engine.sync_engine, "begin", _sqlite_on_begin)
+    return engine
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Take BEGIN away from the driver: _sqlite_on_begin emits it, deferred or immediate.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+    finally:
+        cursor.close()
+
+
+def _sqlite_on_begin(connection: Connection) -> None:
+    begin = connection.get_execution_options().get(_BEGIN_OPTION, "BEGIN")
+    connection.exec_driver_sql(begin)
