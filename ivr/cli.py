@@ -27,7 +27,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
+    """The parser; only the ``selected`` command's module is imported, to add its arguments."""
     parser = argparse.ArgumentParser(prog="ivr", description="Self-hosted pay-per-call switch.")
     parser.add_argument("--version", action="version", version=f"ivr {__version__}")
     parser.add_argument("--config", type=Path, help="TOML settings file (env IVR_* wins over it)")
@@ -35,7 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (module_name, help_text) in COMMANDS.items():
         command_parser = sub.add_parser(name, help=help_text, description=help_text)
-        _command_module(module_name).add_arguments(command_parser)
+        if name == selected:
+            _command_module(module_name).add_arguments(command_parser)
     return parser
 
 
@@ -43,8 +45,24 @@ def _command_module(module_name: str):  # type: ignore[no-untyped-def]
     return importlib.import_module(module_name)
 
 
+def _selected_command(argv: Sequence[str]) -> str | None:
+    """The subcommand named on the command line, found without importing any command."""
+    skip_next = False
+    for token in argv:
+        if skip_next:
+            skip_next = False
+        elif token == "--config":
+            skip_next = True
+        elif token in COMMANDS:
+            return token
+        elif not token.startswith("-"):
+            return None
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(_selected_command(argv)).parse_args(argv)
     try:
         settings = load_settings(args.config)
     except SettingsError as exc:

@@ -21,11 +21,14 @@ import phonenumbers
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
     field_validator,
     model_validator,
 )
+from pydantic import Tag as UnionTag
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -68,11 +71,18 @@ def _timezone(value: str) -> str:
     return value
 
 
+def _int_as_text(value: object) -> object:
+    """YAML reads ``1`` or ``212`` unquoted as a number; digits here are text (keys, codes)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
 Slug = Annotated[str, AfterValidator(_slug)]
-E164 = Annotated[str, AfterValidator(_e164)]
+E164 = Annotated[str, BeforeValidator(_int_as_text), AfterValidator(_e164)]
 TimeZone = Annotated[str, AfterValidator(_timezone)]
 Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=4)]
-Digit = Annotated[str, Field(pattern=r"^[0-9*#]$")]
+Digit = Annotated[str, BeforeValidator(_int_as_text), Field(pattern=r"^[0-9*#]$")]
 PromptName = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_./-]{0,127}$")]
 Tag = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.:-]{0,62}$")]
 US_STATES = frozenset(
@@ -88,8 +98,8 @@ def _state(value: str) -> str:
 
 
 StateCode = Annotated[str, AfterValidator(_state)]
-AreaCode = Annotated[str, Field(pattern=r"^[2-9][0-9]{2}$")]
-ZipPrefix = Annotated[str, Field(pattern=r"^[0-9]{3,5}$")]
+AreaCode = Annotated[str, BeforeValidator(_int_as_text), Field(pattern=r"^[2-9][0-9]{2}$")]
+ZipPrefix = Annotated[str, BeforeValidator(_int_as_text), Field(pattern=r"^[0-9]{3,5}$")]
 
 
 # --- parties -------------------------------------------------------------------------------
@@ -210,7 +220,25 @@ class RevenueSharePayout(Strict):
     revenue_share: Annotated[Decimal, Field(ge=0, le=1, decimal_places=4)]
 
 
-Payout = FixedPayout | RevenueSharePayout
+def _payout_kind(value: object) -> str | None:
+    """Which payout a mapping is, by its one key, so an error names one kind, not both."""
+    if isinstance(value, FixedPayout | RevenueSharePayout):
+        return "fixed" if isinstance(value, FixedPayout) else "revenue_share"
+    if isinstance(value, dict):
+        kinds = [kind for kind in ("fixed", "revenue_share") if kind in value]
+        return kinds[0] if len(kinds) == 1 else None
+    return None
+
+
+Payout = Annotated[
+    Annotated[FixedPayout, UnionTag("fixed")]
+    | Annotated[RevenueSharePayout, UnionTag("revenue_share")],
+    Discriminator(
+        _payout_kind,
+        custom_error_type="payout_kind",
+        custom_error_message="give exactly one of 'fixed: <amount>' or 'revenue_share: <0..1>'",
+    ),
+]
 
 
 class CampaignPublisher(Strict):
