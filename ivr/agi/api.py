@@ -22,6 +22,10 @@ class ChannelHungUp(AgiError):
     """The caller is gone; nothing more can be played or read on this channel."""
 
 
+class AgiConnectionLost(ChannelHungUp):
+    """The FastAGI socket is closed: nothing more can be sent for this call."""
+
+
 class AgiCommandError(AgiError):
     """Asterisk refused a command (510 unknown, 520 usage) or answered what cannot be parsed."""
 
@@ -123,7 +127,9 @@ class CallChannel(Protocol):
 
     async def set_variable(self, name: str, value: str) -> None: ...
 
-    async def exec(self, application: str, *args: str) -> int: ...
+    async def exec(self, application: str, *args: str, timeout_s: float | None = None) -> int:
+        """Run a dialplan application; ``timeout_s`` overrides the command timeout (Dial)."""
+        ...
 
     async def verbose(self, message: str, level: int = 1) -> None: ...
 

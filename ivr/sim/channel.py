@@ -6,6 +6,8 @@ into wall time. Dialplan functions the app and the transcripts read are answered
 
 from __future__ import annotations
 
+import re
+import time
 from dataclasses import dataclass, field
 
 from ivr.sim.caller import Caller
@@ -95,6 +97,7 @@ class Channel:
             "PJSIP_HEADER": self._pjsip_header,
             "HANGUPCAUSE_KEYS": lambda a: ",".join(self.leg_causes),
             "HANGUPCAUSE": self._hangupcause,
+            "STRFTIME": self._strftime,
         }
         handler = handlers.get(name.upper())
         return handler(args) if handler else None
@@ -133,6 +136,18 @@ class Channel:
             return None
         cause = self.leg_causes[args[0]]
         return cause.tech if args[1] == "tech" else cause.ast if args[1] == "ast" else None
+
+    def _strftime(self, args: list[str]) -> str:
+        """STRFTIME(epoch,zone,format) in UTC, with Asterisk's %[1-6]q fractions of a second."""
+        epoch = float(args[0]) if args and args[0] else self.epoch()
+        fmt = args[2] if len(args) > 2 and args[2] else "%c"
+
+        def fraction(match: re.Match[str]) -> str:
+            digits = int(match.group(1) or 3)
+            return str(int((epoch % 1) * 10**digits)).zfill(digits)
+
+        fmt = re.sub(r"%([1-6]?)q", fraction, fmt).replace("%s", str(int(epoch)))
+        return time.strftime(fmt, time.gmtime(epoch))
 
     # -- timeline ------------------------------------------------------------------------------
 

@@ -161,7 +161,7 @@ class FakeChannel:
     async def set_variable(self, name: str, value: str) -> None:
         self._unexpected("set_variable", name, value)
 
-    async def exec(self, application: str, *args: str) -> int:
+    async def exec(self, application: str, *args: str, timeout_s: float | None = None) -> int:
         self._unexpected("exec", application, *args)
         return 0
 

@@ -8,6 +8,7 @@ Durations are seconds with milliseconds (Decimal); money is Decimal(12, 4).
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -45,7 +46,12 @@ class Call(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The call's own id (a UUID, hex): the journal's snapshots are upserted by it.
+    ref: Mapped[str] = mapped_column(String(32), unique=True, default=lambda: uuid.uuid4().hex)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    channel: Mapped[str | None] = mapped_column(String(128))
+    reject_reason: Mapped[str | None] = mapped_column(String(32))
+    region: Mapped[str | None] = mapped_column(String(2))
     uniqueid: Mapped[str | None] = mapped_column(String(64), unique=True)
     linkedid: Mapped[str | None] = mapped_column(String(64), index=True)
     did: Mapped[str] = mapped_column(String(E164_LEN + 16))

@@ -1,11 +1,12 @@
 """Live counters for target caps and concurrency, and the console's users.
 
-``target_usage`` counts connected calls per (target, period kind, period key), e.g.
-(``acme-1``, ``day``, ``2026-11-21``) in the target's time zone; routing claims a slot with one
-atomic ``UPDATE ... SET count = count + 1 WHERE count < cap`` (or an insert for a new period).
-``target_claims`` holds one row per call currently ringing or bridged to a target: the number of
-rows for a target is its live concurrency. A claim is deleted when its call leg ends.
-"""
+``target_usage`` counts per (target, period kind, period key): kinds ``hour``, ``day`` and
+``month`` count connected calls in that period of the target's time zone (key e.g.
+``2026-11-21``), and kind ``live`` (key ``""``) counts the calls ringing or bridged to the target
+right now. A slot of any of them is claimed with one atomic conditional
+``UPDATE ... SET count = count + 1 WHERE count < cap``, so two processes sharing PostgreSQL can
+never overshoot a cap. ``target_claims`` names the call holding each live slot, so a janitor
+can recount ``live`` after a crash."""
 
 from __future__ import annotations
 
@@ -17,14 +18,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ivr.store.models.base import SLUG_LEN, Base
 from ivr.store.types import UTCDateTime
 
-PERIOD_KINDS = ("hour", "day", "month")
+PERIOD_KINDS = ("live", "hour", "day", "month")
 ROLES = ("admin", "qa", "publisher", "buyer", "call_center")
 
 
 class TargetUsage(Base):
     __tablename__ = "target_usage"
     __table_args__ = (
-        CheckConstraint("period_kind IN ('hour', 'day', 'month')", name="period_kind"),
+        CheckConstraint("period_kind IN ('live', 'hour', 'day', 'month')", name="period_kind"),
         CheckConstraint("count >= 0", name="count_not_negative"),
     )
 
@@ -39,9 +40,9 @@ class TargetUsage(Base):
 class TargetClaim(Base):
     __tablename__ = "target_claims"
 
-    call_id: Mapped[int] = mapped_column(
-        ForeignKey("calls.id", ondelete="CASCADE"), primary_key=True
-    )
+    # The call's ref, not a foreign key: a claim is taken before the write-behind journal has
+    # stored the call's row.
+    call_ref: Mapped[str] = mapped_column(String(32), primary_key=True)
     target_id: Mapped[str] = mapped_column(
         ForeignKey("targets.id", ondelete="CASCADE"), primary_key=True, index=True
     )

@@ -113,6 +113,10 @@ def upgrade() -> None:
 
     op.create_table('calls',
     sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('ref', sa.String(length=32), nullable=False),
+    sa.Column('channel', sa.String(length=128), nullable=True),
+    sa.Column('reject_reason', sa.String(length=32), nullable=True),
+    sa.Column('region', sa.String(length=2), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('uniqueid', sa.String(length=64), nullable=True),
     sa.Column('linkedid', sa.String(length=64), nullable=True),
@@ -149,6 +153,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['publisher_id'], ['publishers.id'], name=op.f('fk_calls_publisher_id_publishers')),
     sa.ForeignKeyConstraint(['target_id'], ['targets.id'], name=op.f('fk_calls_target_id_targets')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_calls')),
+    sa.UniqueConstraint('ref', name=op.f('uq_calls_ref')),
     sa.UniqueConstraint('uniqueid', name=op.f('uq_calls_uniqueid'))
     )
     op.create_index(op.f('ix_calls_caller_number_started_at'), 'calls', ['caller_number', 'started_at'], unique=False)
@@ -189,7 +194,7 @@ def upgrade() -> None:
     sa.Column('period_kind', sa.String(length=8), nullable=False),
     sa.Column('period_key', sa.String(length=16), nullable=False),
     sa.Column('count', sa.Integer(), nullable=False),
-    sa.CheckConstraint("period_kind IN ('hour', 'day', 'month')", name=op.f('ck_target_usage_period_kind')),
+    sa.CheckConstraint("period_kind IN ('live', 'hour', 'day', 'month')", name=op.f('ck_target_usage_period_kind')),
     sa.CheckConstraint('count >= 0', name=op.f('ck_target_usage_count_not_negative')),
     sa.ForeignKeyConstraint(['target_id'], ['targets.id'], name=op.f('fk_target_usage_target_id_targets'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('target_id', 'period_kind', 'period_key', name=op.f('pk_target_usage'))
@@ -233,12 +238,11 @@ def upgrade() -> None:
     op.create_index(op.f('ix_routing_attempts_target_id'), 'routing_attempts', ['target_id'], unique=False)
 
     op.create_table('target_claims',
-    sa.Column('call_id', sa.Integer(), nullable=False),
+    sa.Column('call_ref', sa.String(length=32), nullable=False),
     sa.Column('target_id', sa.String(length=63), nullable=False),
     sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['call_id'], ['calls.id'], name=op.f('fk_target_claims_call_id_calls'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['target_id'], ['targets.id'], name=op.f('fk_target_claims_target_id_targets'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('call_id', 'target_id', name=op.f('pk_target_claims'))
+    sa.PrimaryKeyConstraint('call_ref', 'target_id', name=op.f('pk_target_claims'))
     )
     op.create_index(op.f('ix_target_claims_target_id'), 'target_claims', ['target_id'], unique=False)
 

@@ -1,0 +1,123 @@
+"""Bridging: dial the ranked targets one by one, then the fallback, recording when allowed.
+
+Each target's slot (concurrency and caps) is claimed atomically before it is dialled and given
+back when its leg ends; the cap slot is kept only for a connected call. BUSY, NOANSWER,
+CONGESTION and CHANUNAVAIL move on to the next target; a caller who hung up ends the loop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ivr.agi.api import CallChannel
+from ivr.calls.deps import CallDeps
+from ivr.calls.dialing import DialResult, dial, fallback_dial_string, target_dial_string
+from ivr.calls.record import Attempt, CallLog, Disposition
+from ivr.clock import utc_datetime
+from ivr.plans.schema import Campaign, Target
+from ivr.routing.rank import RankedTarget
+
+
+@dataclass(frozen=True, slots=True)
+class BridgeOutcome:
+    disposition: Disposition
+    target: Target | None = None  # the buyer target that took the call
+    attempt: Attempt | None = None  # the attempt that connected
+
+
+async def bridge_call(
+    channel: CallChannel,
+    call: CallLog,
+    campaign: Campaign,
+    ranked: list[RankedTarget],
+    deps: CallDeps,
+) -> BridgeOutcome:
+    legs: set[str] = set()
+    for candidate in ranked:
+        if channel.hung_up:
+            return BridgeOutcome(Disposition.ABANDONED_RINGING)
+        target = candidate.target
+        if not await deps.store.claim(call.id, target, campaign, utc_datetime(deps.clock)):
+            call.event(deps.clock.time(), "route.claim_lost", target=target.id)
+            continue
+        await _start_recording(channel, call, campaign, deps)
+        attempt, result = await _dial_claimed(channel, call, target, deps, legs)
+        if result.answered:
+            return BridgeOutcome(Disposition.CONNECTED, target, attempt)
+        if result.status == "CANCEL" or channel.hung_up:
+            return BridgeOutcome(Disposition.ABANDONED_RINGING)
+    return await _fallback(channel, call, campaign, deps, legs)
+
+
+async def _dial_claimed(
+    channel: CallChannel, call: CallLog, target: Target, deps: CallDeps, legs: set[str]
+) -> tuple[Attempt, DialResult]:
+    dial_string = target_dial_string(target)
+    buyer = deps.plan().target_buyers.get(target.id)
+    attempt = call.begin_attempt(deps.clock.time(), dial_string, target.id, buyer)
+    call.event(attempt.started_at, "dial.start", target=target.id, dial_string=dial_string)
+    await deps.store.checkpoint(call)  # routed: from here on, a crash must not lose the call
+    connected = True  # if the session dies mid-Dial, keep the cap slot: never overshoot
+    try:
+        result = await dial(channel, deps.clock, dial_string, target.ring_timeout_s, legs)
+        connected = result.answered
+    finally:
+        await deps.store.release(call.id, target.id, connected=connected)
+    _fill_attempt(call, attempt, result)
+    return attempt, result
+
+
+def _fill_attempt(call: CallLog, attempt: Attempt, result: DialResult) -> None:
+    attempt.ended_at = result.ended_at
+    attempt.dial_status = result.status
+    attempt.hangup_cause = result.hangup_cause
+    attempt.tech_cause = result.tech_cause
+    attempt.talk_s = result.talk_s
+    attempt.ring_s = result.ring_s
+    if result.answered:
+        attempt.answered_at = round(result.ended_at - result.talk_s, 3)
+    call.event(
+        result.ended_at,
+        "dial.end",
+        target=attempt.target_id,
+        status=result.status,
+        ring_s=result.ring_s,
+        talk_s=result.talk_s,
+        cause=result.hangup_cause,
+        tech_cause=result.tech_cause,
+    )
+
+
+async def _start_recording(
+    channel: CallChannel, call: CallLog, campaign: Campaign, deps: CallDeps
+) -> None:
+    """MixMonitor with ``b`` records only while bridged; started once, before the first Dial."""
+    if not campaign.recording.enabled or call.recording_path is not None:
+        return
+    if campaign.recording.announce:
+        await channel.stream_file(deps.resolve_prompt(campaign.recording.announce_prompt))
+    file_name = f"{call.id}.wav"
+    await channel.exec("MixMonitor", f"{deps.asterisk_recordings_dir}/{file_name}", "b")
+    call.recording_path = file_name
+    call.event(deps.clock.time(), "recording.start", file=file_name)
+
+
+async def _fallback(
+    channel: CallChannel, call: CallLog, campaign: Campaign, deps: CallDeps, legs: set[str]
+) -> BridgeOutcome:
+    fallback = campaign.fallback
+    dial_string = fallback_dial_string(fallback)
+    if dial_string is not None and not channel.hung_up:
+        attempt = call.begin_attempt(deps.clock.time(), dial_string, None, None)
+        call.event(attempt.started_at, "dial.start", target=None, dial_string=dial_string)
+        await deps.store.checkpoint(call)
+        result = await dial(channel, deps.clock, dial_string, fallback.ring_timeout_s, legs)
+        _fill_attempt(call, attempt, result)
+        if result.answered:
+            return BridgeOutcome(Disposition.FALLBACK, None, attempt)
+    if channel.hung_up:
+        return BridgeOutcome(
+            Disposition.ABANDONED_RINGING if call.attempts else Disposition.NO_ANSWER
+        )
+    await channel.stream_file(deps.resolve_prompt(fallback.prompt))
+    return BridgeOutcome(Disposition.NO_ANSWER)

@@ -1,0 +1,198 @@
+"""The story of one inbound call, top to bottom.
+
+    attribute -> record -> screen -> answer -> menu -> route -> bridge (fallback) -> close
+
+Every path ends in ``_finish``: the record is closed with a disposition, checkpointed, and
+``IVR_DONE=1`` tells the dialplan the call was handled. A failure anywhere closes the record as
+``failed`` and re-raises, so the FastAGI error boundary sends the call to the fail-safe route.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from ivr.agi.api import AgiEnvironment, CallChannel, ChannelHungUp
+from ivr.calls.bridge import BridgeOutcome, bridge_call
+from ivr.calls.closing import close_call
+from ivr.calls.deps import CallDeps
+from ivr.calls.ports import PlanView
+from ivr.calls.record import CallLog, Disposition
+from ivr.clock import utc_datetime
+from ivr.geo import classify_caller, normalize_number, state_of_zip
+from ivr.geo.callerid import CallerId
+from ivr.menus import MenuContext, MenuOutcome, MenuResult, run_menu
+from ivr.plans.schema import Campaign
+from ivr.routing.facts import CallFacts
+from ivr.routing.rank import RankedTarget, rank_targets
+from ivr.screening.rules import CallerHistory, ScreenDecision, screen_caller
+
+ZIP_KEY = "zip"  # the gather ``save_as`` whose digits route by ZIP
+MENU_DISPOSITIONS = {
+    "filtered": Disposition.FILTERED,
+    "ivr_hangup": Disposition.FILTERED,
+    "failed_ivr": Disposition.FAILED_IVR,
+    "caller_hangup": Disposition.ABANDONED_IVR,
+}
+
+
+async def handle_inbound(channel: CallChannel, deps: CallDeps) -> None:
+    call = open_call(channel.env, deps.clock.time())
+    deps.live[call.uniqueid] = call
+    try:
+        await _story(channel, call, deps)
+    except ChannelHungUp:
+        stage = Disposition.ABANDONED_RINGING if call.attempts else Disposition.ABANDONED_IVR
+        await _finish(channel, call, stage, deps, _campaign_of(call, deps))
+    except BaseException:
+        if call.status != "closed":
+            close_call(call, deps.clock.time(), Disposition.FAILED, _campaign_of(call, deps))
+            await asyncio.shield(deps.store.checkpoint(call))
+        raise
+    finally:
+        deps.live.pop(call.uniqueid, None)
+
+
+def open_call(env: AgiEnvironment, now: float) -> CallLog:
+    call = CallLog(
+        uniqueid=env.uniqueid,
+        channel=env.channel,
+        did_raw=env.args[0] if env.args else env.extension,
+        caller_raw=env.callerid,
+        caller_name=env.calleridname,
+        started_at=now,
+    )
+    call.did = normalize_number(call.did_raw)
+    call.event(now, "call.start", did=call.did_raw, caller=call.caller_raw)
+    return call
+
+
+async def _story(channel: CallChannel, call: CallLog, deps: CallDeps) -> Campaign | None:
+    view = deps.plan()
+    campaign = _attribute(call, view)
+    await deps.store.checkpoint(call)  # the record exists before anything else happens
+    if campaign is None:
+        await _not_in_service(channel, call, deps)
+        return None
+    caller = classify_caller(call.caller_raw, call.caller_name, channel.env.get("callingpres"))
+    call.caller, call.caller_state = caller.number, caller.state
+    decision = await _screen(call, campaign, caller, deps)
+    if not decision.accept:
+        await _finish(channel, call, Disposition.REJECTED, deps, campaign)
+        return campaign
+    await channel.answer()
+    call.answered_at = deps.clock.time()
+    menu = await _run_menu(channel, call, campaign, view, caller, deps)
+    if menu is not None and menu.outcome is not MenuOutcome.ROUTE:
+        disposition = MENU_DISPOSITIONS.get(menu.disposition or "", Disposition.FAILED_IVR)
+        await _finish(channel, call, disposition, deps, campaign)
+        return campaign
+    ranked = await _route(call, campaign, view, caller, deps)
+    bridged = await bridge_call(channel, call, campaign, ranked, deps)
+    await _finish(channel, call, bridged.disposition, deps, campaign, bridged)
+    return campaign
+
+
+def _attribute(call: CallLog, view: PlanView) -> Campaign | None:
+    number = view.numbers.get(call.did) if call.did else None
+    campaign = view.campaigns.get(number.campaign) if number else None
+    if number is None or campaign is None or not campaign.enabled:
+        call.event(call.started_at, "attribution.unknown", did=call.did or call.did_raw)
+        return None
+    call.campaign_id, call.publisher_id = campaign.id, number.publisher
+    call.menu_id = campaign.menu
+    call.menu_version = view.menu_versions.get(campaign.menu) if campaign.menu else None
+    call.event(call.started_at, "attribution", campaign=campaign.id, publisher=number.publisher)
+    return campaign
+
+
+async def _not_in_service(channel: CallChannel, call: CallLog, deps: CallDeps) -> None:
+    await channel.answer()
+    call.answered_at = deps.clock.time()
+    await channel.stream_file(deps.resolve_prompt("ivr-not-in-service"))
+    await _finish(channel, call, Disposition.UNKNOWN_NUMBER, deps)
+
+
+async def _screen(
+    call: CallLog, campaign: Campaign, caller: CallerId, deps: CallDeps
+) -> ScreenDecision:
+    now = utc_datetime(deps.clock)
+    history = CallerHistory()  # a caller without a number has no history to count
+    if caller.number:
+        history = await deps.store.caller_history(caller.number, campaign, now)
+    decision = screen_caller(campaign.screening, caller, history, campaign, now)
+    call.duplicate = decision.reason == "duplicate"
+    if not decision.accept:
+        call.reject_reason = decision.reason.value
+    call.event(deps.clock.time(), "screen", reason=decision.reason.value, detail=decision.detail)
+    return decision
+
+
+async def _run_menu(
+    channel: CallChannel,
+    call: CallLog,
+    campaign: Campaign,
+    view: PlanView,
+    caller: CallerId,
+    deps: CallDeps,
+) -> MenuResult | None:
+    menu = view.menus.get(campaign.menu) if campaign.menu else None
+    if menu is None:
+        call.ivr_ended_at = deps.clock.time()
+        return None
+    context = MenuContext(
+        clock=deps.clock,
+        timezone=campaign.timezone,
+        resolve_prompt=deps.resolve_prompt,
+        state_of_zip=state_of_zip,
+        caller_state=caller.state,
+    )
+    result = await run_menu(menu, channel, context)
+    call.ivr_ended_at = deps.clock.time()
+    call.tags, call.gathered, call.region = (
+        sorted(result.tags),
+        dict(result.gathered),
+        result.region,
+    )
+    for step in result.steps:
+        call.event(
+            step.started_at, "menu.step", node=step.node_id, type=step.node_type,
+            prompt=step.prompt, input=step.input, result=step.result.value,
+            next=step.next_node, ended_at=step.ended_at,
+        )  # fmt: skip
+    call.event(call.ivr_ended_at, "menu.end", outcome=result.outcome.value, error=result.error)
+    return result
+
+
+async def _route(
+    call: CallLog, campaign: Campaign, view: PlanView, caller: CallerId, deps: CallDeps
+) -> list[RankedTarget]:
+    at = utc_datetime(deps.clock)
+    listed = [view.targets[link.target] for link in campaign.targets if link.target in view.targets]
+    loads = await deps.store.target_loads(campaign, listed, at)
+    facts = CallFacts.gather(at, caller, call.gathered.get(ZIP_KEY), call.tags)
+    decision = rank_targets(campaign, view.targets, facts, loads, deps.rng)
+    call.event(
+        deps.clock.time(),
+        "route.decision",
+        ranked=[r.target_id for r in decision.ranked],
+        excluded=[{"target": e.target_id, "reason": e.reason.value, "detail": e.detail}
+                  for e in decision.excluded],
+    )  # fmt: skip
+    return decision.ranked
+
+
+async def _finish(
+    channel: CallChannel,
+    call: CallLog,
+    disposition: Disposition,
+    deps: CallDeps,
+    campaign: Campaign | None = None,
+    bridged: BridgeOutcome | None = None,
+) -> None:
+    close_call(call, deps.clock.time(), disposition, campaign, bridged)
+    await deps.store.checkpoint(call)
+    await channel.set_variable("IVR_DONE", "1")  # still answered 200 on a dead channel
+
+
+def _campaign_of(call: CallLog, deps: CallDeps) -> Campaign | None:
+    return deps.plan().campaigns.get(call.campaign_id) if call.campaign_id else None
