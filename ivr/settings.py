@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     recordings_dir: Path = Field(default=Path(""), description="empty: var_dir/recordings")
     prompts_dir: Path = Path("prompts")
     spool_dir: Path = Field(default=Path(""), description="empty: var_dir/spool")
+    # Where MixMonitor writes, as Asterisk sees it; recordings_dir is the same folder as the app
+    # sees it (one shared volume in docker/).
+    asterisk_recordings_dir: str = "/var/spool/asterisk/monitor/ivr"
 
     ami_host: str | None = None
     ami_port: int = Field(default=5038, ge=1, le=65535)
@@ -72,8 +75,10 @@ class Settings(BaseSettings):
 
     @property
     def effective_recordings_dir(self) -> Path:
-        return self.recordings_dir if str(self.recordings_dir) not in ("", ".") else (
-            self.var_dir / "recordings"
+        return (
+            self.recordings_dir
+            if str(self.recordings_dir) not in ("", ".")
+            else (self.var_dir / "recordings")
         )
 
     @property

@@ -18,6 +18,7 @@ TRUNK_ENDPOINT = "ivr-trunk-out"
 URI_ENDPOINT = "ivr-uri"
 ANSWER_GOSUB = "ivr-buyer-answered"
 NOW_EXPRESSION = "${STRFTIME(,,%s.%3q)}"
+MAX_TALK_S = 6 * 3600  # beyond this a Dial is taken as stuck and the call as failed
 RETRYABLE = frozenset({"BUSY", "NOANSWER", "CONGESTION", "CHANUNAVAIL"})
 
 
@@ -69,7 +70,13 @@ async def dial(
     """
     await channel.set_variable("IVR_ANSWERED_AT", "")  # a value left by an earlier attempt
     started = clock.time()
-    await channel.exec("Dial", dial_string, str(ring_timeout_s), f"gU({ANSWER_GOSUB})")
+    await channel.exec(
+        "Dial",
+        dial_string,
+        str(ring_timeout_s),
+        f"gU({ANSWER_GOSUB})",
+        timeout_s=ring_timeout_s + MAX_TALK_S,  # EXEC Dial returns only when the call ends
+    )
     ended = clock.time()
     status = await channel.get_variable("DIALSTATUS") or "UNKNOWN"
     talk_s = await _talk_seconds(channel) if status == "ANSWER" else 0.0

@@ -118,7 +118,7 @@ async def _screen(
     now = utc_datetime(deps.clock)
     history = CallerHistory()  # a caller without a number has no history to count
     if caller.number:
-        history = await deps.store.caller_history(caller.number, campaign, now)
+        history = await deps.store.caller_history(caller.number, campaign, now, call.id)
     decision = screen_caller(campaign.screening, caller, history, campaign, now)
     call.duplicate = decision.reason == "duplicate"
     if not decision.accept:

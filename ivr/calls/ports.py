@@ -23,8 +23,10 @@ class CallStore(Protocol):
         ...
 
     async def caller_history(
-        self, caller: str, campaign: Campaign, now: datetime
-    ) -> CallerHistory: ...
+        self, caller: str, campaign: Campaign, now: datetime, exclude_call: str = ""
+    ) -> CallerHistory:
+        """Earlier calls of ``caller`` (not counting the call ``exclude_call`` itself)."""
+        ...
 
     async def target_loads(
         self, campaign: Campaign, targets: Sequence[Target], at: datetime
@@ -36,6 +38,10 @@ class CallStore(Protocol):
 
     async def release(self, call_id: str, target_id: str, *, connected: bool) -> None:
         """Give the concurrency slot back; keep the cap slot only if the call connected."""
+        ...
+
+    async def close_orphan(self, uniqueid: str, cause: str, ended_at: float) -> bool:
+        """Close the record of a call whose session is gone; True if one was open."""
         ...
 
 
@@ -51,6 +57,10 @@ class PlanView:
     targets: Mapping[str, Target] = field(default_factory=dict)
     target_buyers: Mapping[str, str] = field(default_factory=dict)
     menus: Mapping[str, Menu] = field(default_factory=dict)
+
+    @classmethod
+    def of_empty(cls) -> PlanView:
+        return cls(plan=Plan())
 
     @classmethod
     def of(cls, plan: Plan, menu_versions: Mapping[str, int] | None = None) -> PlanView:

@@ -98,7 +98,7 @@ class CallLog:
     version: int = 0
 
     def event(self, at: float, kind: str, **detail: Any) -> None:
-        self.events.append(CallEvent(at, kind, detail))
+        self.events.append(CallEvent(round(at, 3), kind, detail))
 
     def begin_attempt(
         self, at: float, dial_string: str, target_id: str | None, buyer_id: str | None

@@ -62,7 +62,7 @@ def playback(call: Call, data: str) -> int:
 def set_app(call: Call, data: str) -> int:
     name, sep, value = data.partition("=")
     if sep and name:
-        call.channel.variables[name.strip()] = value
+        call.channel.set_variable(name.strip(), value)
     return 0
 
 

@@ -48,9 +48,30 @@ class Channel:
     leg_causes: dict[str, LegCause] = field(default_factory=dict)
     bridges: list[tuple[float, float]] = field(default_factory=list)
     agi_failed: bool = False  # a command returned RESULT_FAILURE (02d): AGISTATUS=FAILURE
+    # Inheritance prefix ("_" or "__") of variables set with one; ``variables`` keys never
+    # carry it, since Asterisk compares names without their leading underscores.
+    inherit_prefix: dict[str, str] = field(default_factory=dict)
 
     def epoch(self, moment: float | None = None) -> float:
         return self.epoch0 + (self.now if moment is None else moment)
+
+    # -- SET VARIABLE / Set() -------------------------------------------------------------------
+
+    def set_variable(self, name: str, value: str) -> None:
+        """pbx_builtin_setvar_helper: ``_X`` and ``__X`` set X and mark it for inheritance by
+        channels this one creates; setting X again without the prefix drops the mark."""
+        bare = name.removeprefix("__") if name.startswith("__") else name.removeprefix("_")
+        self.inherit_prefix.pop(bare, None)
+        if bare != name:
+            self.inherit_prefix[bare] = name[: len(name) - len(bare)]
+        self.variables[bare] = value
+
+    def inherited_by_new_channel(self) -> dict[str, str]:
+        """ast_channel_inherit_variables: what a Dial leg starts with, by the name the leg
+        reads (``_X`` arrives as X once, ``__X`` keeps inheriting)."""
+        return {
+            name: self.variables[name] for name in self.inherit_prefix if name in self.variables
+        }
 
     # -- GET VARIABLE / GET FULL VARIABLE ----------------------------------------------------
 
@@ -138,16 +159,21 @@ class Channel:
         return cause.tech if args[1] == "tech" else cause.ast if args[1] == "ast" else None
 
     def _strftime(self, args: list[str]) -> str:
-        """STRFTIME(epoch,zone,format) in UTC, with Asterisk's %[1-6]q fractions of a second."""
+        """STRFTIME(epoch,zone,format) in UTC, with Asterisk's %[1-6]q fractions of a second.
+
+        Asterisk formats a timeval (whole microseconds) and cuts the fraction to the asked
+        digits. The double's epoch is a float, so it is rounded to the microsecond first: at
+        1.8e9 s a float is 2e-7 s coarse, and cutting it raw would turn .512 into .511."""
         epoch = float(args[0]) if args and args[0] else self.epoch()
+        seconds, micros = divmod(round(epoch * 1_000_000), 1_000_000)
         fmt = args[2] if len(args) > 2 and args[2] else "%c"
 
         def fraction(match: re.Match[str]) -> str:
             digits = int(match.group(1) or 3)
-            return str(int((epoch % 1) * 10**digits)).zfill(digits)
+            return str(micros // 10 ** (6 - digits)).zfill(digits)
 
-        fmt = re.sub(r"%([1-6]?)q", fraction, fmt).replace("%s", str(int(epoch)))
-        return time.strftime(fmt, time.gmtime(epoch))
+        fmt = re.sub(r"%([1-6]?)q", fraction, fmt).replace("%s", str(seconds))
+        return time.strftime(fmt, time.gmtime(seconds))
 
     # -- timeline ------------------------------------------------------------------------------
 

@@ -4,8 +4,9 @@ variables it leaves on the caller's channel (README table, corpus 06a-06d, calls
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from ivr.sim.callee_gosub import run_callee_gosub
 from ivr.sim.channel import Channel, LegCause
 from ivr.sim.script import DialKind, DialOutcome
 
@@ -38,6 +39,7 @@ TIMING_VARIABLES = ("ANSWEREDTIME", "DIALEDTIME", "RINGTIME", "PROGRESSTIME")
 class DialRequest:
     """A parsed ``Dial(<tech/resource>,<timeout>,<options>)`` (first destination only)."""
 
+    data: str  # the application data as Dial received it
     destination: str  # e.g. "PJSIP/buyer1"
     resource: str  # e.g. "buyer1", "+13125550123@ivr-trunk-out", "ivr-uri/sip:x@y"
     endpoint: str  # the PJSIP endpoint that names the leg's channel
@@ -50,8 +52,11 @@ class DialRequest:
 class DialAttempt:
     """One Dial as the double played it, for the call report."""
 
+    dial_string: str  # Dial's whole data, e.g. "PJSIP/buyer1,30,gU(ivr-buyer-answered)"
     destination: str
     target: str
+    timeout_s: float | None  # the ring timeout; None: rings until the caller or timer B ends it
+    options: dict[str, str]  # {"g": "", "U": "ivr-buyer-answered"}
     outcome: DialKind
     dialstatus: str
     leg: str
@@ -61,6 +66,7 @@ class DialAttempt:
     talk_s: float  # bridged seconds
     result: int  # the EXEC reply: 0 or -1
     caller_hung_up: bool
+    gosub_result: str | None = None  # GOSUB_RESULT that stopped the bridge (callee_gosub)
 
 
 def parse_dial(data: str) -> DialRequest:
@@ -75,7 +81,7 @@ def parse_dial(data: str) -> DialRequest:
         endpoint = target = resource
     timeout = float(parts[1]) if len(parts) > 1 and parts[1].strip() else None
     options = parse_options(",".join(parts[2:])) if len(parts) > 2 else {}
-    return DialRequest(destination, resource, endpoint, target, timeout, options)
+    return DialRequest(data, destination, resource, endpoint, target, timeout, options)
 
 
 def parse_options(text: str) -> dict[str, str]:
@@ -169,7 +175,33 @@ def _answered(
     answer = start + outcome.ring_s
     if channel.caller.end_of_caller() < answer:
         return _not_answered(channel, request, outcome, DialKind.ANSWER, leg)
-    if channel.answered_at is None:  # Dial answers the caller when the target answers
+    channel.now = answer
+    channel.leg_causes[leg] = ANSWERED
+    channel.variables["DIALEDPEERNAME"] = leg
+    channel.variables["DIALEDPEERNUMBER"] = request.resource
+    _set_ms(channel, "RINGTIME", outcome.ringing_after_s)
+    if "U" in request.options:
+        stop = run_callee_gosub(channel, request.options["U"], "g" in request.options)
+        if stop is not None:  # the buyer is hung up at once; the caller is not answered
+            result = 0 if stop.go_on else -1
+            status = stop.dialstatus
+            attempt = _finish(
+                channel, request, DialKind.ANSWER, status, leg, start, answer, result, False
+            )
+            return replace(attempt, gosub_result=stop.gosub_result)
+    return _bridged(channel, request, outcome, leg, number, start)
+
+
+def _bridged(
+    channel: Channel,
+    request: DialRequest,
+    outcome: DialOutcome,
+    leg: str,
+    number: int,
+    start: float,
+) -> DialAttempt:
+    answer = channel.now
+    if channel.answered_at is None:  # the bridge answers the caller
         channel.answered_at = answer
     channel.caller.dial_answered(number, answer)
     callee_end = answer + outcome.talk_s
@@ -180,16 +212,9 @@ def _answered(
     end = max(answer, gone) if caller_hung_up else callee_end
     channel.now = end
     channel.bridges.append((answer, end))
-    channel.leg_causes[leg] = ANSWERED
-    variables = channel.variables
-    variables["HANGUPCAUSE"] = "16"
-    variables["DIALEDPEERNAME"] = leg
-    variables["DIALEDPEERNUMBER"] = request.resource
-    _set_ms(channel, "RINGTIME", outcome.ringing_after_s)
+    channel.variables["HANGUPCAUSE"] = "16"
     _set_ms(channel, "ANSWEREDTIME", end - channel.answered_at)
     _set_ms(channel, "DIALEDTIME", end)  # the caller's channel was created at the session start
-    if request.options.get("U") == "ivr-buyer-answered":
-        variables["IVR_ANSWERED_AT"] = f"{channel.epoch(answer):.3f}"
     result = 0 if ("g" in request.options and not caller_hung_up) else -1
     return _finish(
         channel, request, DialKind.ANSWER, "ANSWER", leg, start, answer, result, caller_hung_up
@@ -215,8 +240,11 @@ def _finish(
 ) -> DialAttempt:
     channel.variables["DIALSTATUS"] = status
     return DialAttempt(
+        dial_string=request.data,
         destination=request.destination,
         target=request.target,
+        timeout_s=request.timeout_s,
+        options=dict(request.options),
         outcome=kind,
         dialstatus=status,
         leg=leg,

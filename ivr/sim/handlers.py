@@ -166,7 +166,7 @@ def get_full_variable(call: Call, argv: list[str]) -> list[str]:
 
 def set_variable(call: Call, argv: list[str]) -> list[str]:
     _arity(argv, 4, 4)
-    call.channel.variables[argv[2]] = argv[3]
+    call.channel.set_variable(argv[2], argv[3])
     return ["200 result=1"]
 
 

@@ -117,6 +117,23 @@ async def _apply(session: AsyncSession, plan: Plan, report: ApplyReport, clock: 
         archive_at=now,
     )
     await _sync_links_and_numbers(session, plan, counts)
+    if report.changed:
+        await bump_revision(session, now)
+
+
+async def bump_revision(session: AsyncSession, now: datetime) -> None:
+    """Tell running switches that the configuration changed (they poll ``config_state``)."""
+    state = await session.get(models.ConfigState, 1)
+    if state is None:
+        session.add(models.ConfigState(id=1, revision=1, applied_at=now))
+    else:
+        state.revision += 1
+        state.applied_at = now
+
+
+async def config_revision(session: AsyncSession) -> int:
+    state = await session.get(models.ConfigState, 1)
+    return state.revision if state is not None else 0
 
 
 async def _sync_menus(

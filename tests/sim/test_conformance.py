@@ -5,6 +5,7 @@ double must answer the transcript's ``<<`` lines, in order, unsolicited HANGUP i
 from __future__ import annotations
 
 import asyncio
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,19 @@ SCENARIOS: dict[str, dict[str, Any]] = {
         "answer_delay_s": 0.001,
         "dial_outcomes": {"buyer1": answer_at(1.0, 4.015, 0.002)},
     },
+    # 09d/09f/09f2: timings from asterisk.log ("is ringing", "answered", "left" the bridge).
+    "corpus/09d-ami-coreshowchannels-during-bridged-call": {
+        "answer_delay_s": 0.003,
+        "dial_outcomes": {"buyer1": answer_at(0.508, 60.0, 0.002)},
+        "hangup": HangupWhileBridged(1, after_s=7.501),
+    },
+    "corpus/09f-ami-call-stream-events-call-cdr": {
+        "answer_delay_s": 0.001,
+        "dial_outcomes": {"buyer1": answer_at(1.008, 3.005, 0.002)},
+    },
+    "corpus/09f2-ami-call-stream-filter-action": {
+        "dial_outcomes": {"buyer1": answer_at(1.007, 3.006, 0.002)},
+    },
     "corpus/09g2-ami-core-stop-now-with-live-agi-call": {"hangup": HangupDuringCommand(2, 1.896)},
     "calls/01-happy": NEXT_READ_1,
     "calls/02-fallback-busy": NEXT_READ_1,
@@ -87,13 +101,6 @@ SCENARIOS: dict[str, dict[str, Any]] = {
     "calls/flowE-agi-linger-after-hangup": {"hangup": HangupDuringCommand(3, 0.505)},
 }
 SKIPPED = {
-    "corpus/09d-ami-coreshowchannels-during-bridged-call": "AMI case; buyer timing not transcribed",
-    "corpus/09f-ami-call-stream-events-call-cdr": "AMI case; buyer timing not transcribed",
-    "corpus/09f2-ami-call-stream-filter-action": "AMI case; buyer timing not transcribed",
-    "corpus/10a-perf-agi-roundtrip-get-variable-epoch": (
-        "EPOCH turns 15 commands (~2 ms) earlier than recorded: the lab log clock and "
-        "Asterisk's clock differ by a few ms, which the replay cannot know"
-    ),
     "calls/flowC-panoramisk-hangup": "panoramisk's parsed results, not the raw AGI lines",
     "calls/flowD-agi-server-down": "no AGI session (nothing listened); see test_double.py",
 }
@@ -164,6 +171,30 @@ def scenario(case: str, transcript: Transcript) -> CallScript:
     return CallScript(**fields)
 
 
+def clock_start(transcript: Transcript) -> float:
+    """Asterisk's wall clock when the session started. The log's times come from the lab's
+    clock, a few ms off Asterisk's own (10a: EPOCH turned 15 commands later than the log says).
+    Where Asterisk read its clock for a reply, the reply bounds the offset: ``GET VARIABLE
+    EPOCH`` answered n was asked while Asterisk's clock was in [n, n + 1)."""
+    env = transcript.env
+    guess = int(env["agi_uniqueid"].split(".")[0]) + transcript.connected_at % 1
+    low, high = -math.inf, math.inf
+    asked_at: float | None = None
+    for entry in transcript.entries:
+        if entry.direction == ">>":
+            asked_at = entry.at if entry.data == b"GET VARIABLE EPOCH\n" else None
+        elif entry.direction == "<<" and asked_at is not None:
+            match = re.fullmatch(rb"200 result=1 \((\d+)\)\n", entry.data)
+            if match:
+                low = max(low, int(match.group(1)) - asked_at)
+                high = min(high, int(match.group(1)) + 1 - asked_at)
+            asked_at = None
+    assert low < high, "EPOCH replies that no single clock offset explains"
+    if low <= guess < high:
+        return guess
+    return (low + high) / 2
+
+
 def steps(transcript: Transcript) -> list[tuple[list[Entry], int]]:
     """(commands sent in one write, number of lines Asterisk wrote after them)."""
     out: list[tuple[list[Entry], int]] = []
@@ -217,7 +248,7 @@ async def test_double_answers_as_asterisk_did(case: str) -> None:
         pytest.skip(SKIPPED[case])
     transcript = read_transcript(SHARED / case / "agi.log")
     env = transcript.env
-    clock = ManualClock(start=int(env["agi_uniqueid"].split(".")[0]) + transcript.connected_at % 1)
+    clock = ManualClock(start=clock_start(transcript))
     header, replies, _, port = await replay(transcript, scenario(case, transcript), clock)
 
     expected_header = [

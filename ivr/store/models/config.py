@@ -158,3 +158,14 @@ class TrackingNumber(Base):
     number: Mapped[str] = mapped_column(String(E164_LEN), primary_key=True)
     campaign_id: Mapped[str] = mapped_column(ForeignKey("campaigns.id"), index=True)
     publisher_id: Mapped[str] = mapped_column(ForeignKey("publishers.id"), index=True)
+
+
+class ConfigState(Base):
+    """One row: ``revision`` grows by one with every apply that changed anything, so a running
+    switch notices an apply made by another process with one cheap read."""
+
+    __tablename__ = "config_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

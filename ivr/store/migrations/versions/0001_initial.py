@@ -29,6 +29,12 @@ def upgrade() -> None:
     sa.Column('archived_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_menus'))
     )
+    op.create_table('config_state',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('revision', sa.Integer(), nullable=False),
+    sa.Column('applied_at', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_config_state'))
+    )
     op.create_table('publishers',
     sa.Column('id', sa.String(length=63), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
@@ -252,6 +258,7 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_target_claims_target_id'), table_name='target_claims')
 
     op.drop_table('target_claims')
+    op.drop_table('config_state')
     op.drop_index(op.f('ix_routing_attempts_target_id'), table_name='routing_attempts')
 
     op.drop_table('routing_attempts')

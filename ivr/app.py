@@ -1,0 +1,129 @@
+"""``ivr serve``: the running switch, with every part wired here and nowhere else.
+
+Start order: database schema, journal (replaying what a previous run left), the record writer,
+the live plan, the FastAGI server, the web console. Stop order is the reverse, and live calls
+get ``shutdown_grace_s`` to finish before the FastAGI server gives up on them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import random
+import signal
+from importlib import resources
+from pathlib import Path
+
+from ivr.agi.channel import AgiChannel
+from ivr.agi.router import Router
+from ivr.agi.server import FastAgiServer
+from ivr.calls.deps import CallDeps
+from ivr.calls.hangup_report import handle_hangup_report
+from ivr.calls.inbound import handle_inbound
+from ivr.clock import Clock, SystemClock
+from ivr.menus import resolver_for_dir
+from ivr.plans.loader import load_plan_files
+from ivr.settings import Settings
+from ivr.store import migrate
+from ivr.store.apply import apply_plan
+from ivr.store.call_store import SqlCallStore
+from ivr.store.call_writer import CallWriter
+from ivr.store.db import Database
+from ivr.store.journal import Journal
+from ivr.store.live_plan import LivePlan
+from ivr.web.app import WebConsole
+
+log = logging.getLogger("ivr")
+
+
+def demo_plan_path() -> Path:
+    return Path(str(resources.files("ivr.plans").joinpath("demo.yaml")))
+
+
+class Switch:
+    """Every part of a running switch. ``await start()``, then ``await stop()``."""
+
+    def __init__(self, settings: Settings, *, clock: Clock | None = None, seed: int | None = None):
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self.db = Database(settings.effective_database_url)
+        spool = settings.effective_spool_dir
+        self.journal = Journal(spool / "journal")
+        self.writer = CallWriter(self.db, self.journal, spool / "rejected.jsonl")
+        self.store = SqlCallStore(self.db, self.journal, self.writer)
+        self.plan = LivePlan(self.db)
+        self.deps = CallDeps(
+            plan=lambda: self.plan.view,
+            store=self.store,
+            clock=self.clock,
+            resolve_prompt=resolver_for_dir(settings.prompts_dir),
+            asterisk_recordings_dir=settings.asterisk_recordings_dir,
+            rng=random.Random(seed),
+        )
+        self.router = Router()
+        self.router.register("inbound", self._inbound)
+        self.router.register("hangup", self._hangup)
+        self.agi = FastAgiServer(self.router, command_timeout_s=settings.agi_command_timeout_s)
+        self.web = WebConsole(self)
+        self.agi_address: tuple[str, int] | None = None
+        self.web_address: tuple[str, int] | None = None
+
+    async def _inbound(self, channel: AgiChannel) -> None:
+        await handle_inbound(channel, self.deps)
+
+    async def _hangup(self, channel: AgiChannel) -> None:
+        await handle_hangup_report(channel, self.deps)
+
+    async def start(self, *, demo: bool = False) -> None:
+        url = self.settings.effective_database_url
+        await migrate.upgrade(url)
+        await self.db.connect()
+        if demo:
+            report = await apply_plan(self.db, load_plan_files([demo_plan_path()]))
+            log.info("demo plan applied: %s", "changed" if report.changed else "no change")
+        for entry in await self.journal.open():  # what the last run could not store
+            self.writer.submit(entry)
+        self.writer.start()
+        await self.plan.load()
+        self.plan.start()
+        s = self.settings
+        self.agi_address = await self.agi.start(s.agi_host, s.agi_port)
+        self.web_address = await self.web.start(s.web_host, s.web_port)
+        log.info("FastAGI on %s:%d, web console on http://%s:%d/", *self.agi_address,
+                 *self.web_address)  # fmt: skip
+        if not s.ami_enabled:
+            log.info("AMI is not configured (IVR_AMI_HOST): running without live AMI state")
+
+    async def stop(self) -> None:
+        await self.agi.stop(self.settings.shutdown_grace_s)
+        await self.web.stop()
+        await self.plan.close()
+        await self.writer.close()
+        await self.journal.close()
+        await self.db.close()
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--demo", action="store_true", help="apply the demo call plan (ivr/plans/demo.yaml) first"
+    )
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    return asyncio.run(serve(settings, demo=args.demo))
+
+
+async def serve(settings: Settings, *, demo: bool = False) -> int:
+    switch = Switch(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await switch.start(demo=demo)
+    try:
+        await stop.wait()
+        log.info("stopping: no new calls, live calls get %.0fs", settings.shutdown_grace_s)
+    finally:
+        await switch.stop()
+    return 0

@@ -1,0 +1,64 @@
+"""The web console and its JSON API (aiohttp).
+
+What it serves today, and no more: health, the recent calls with their timelines, and one call
+in full. It binds to loopback by default and has no login yet, so it must not be exposed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from ivr.web import calls_api
+from ivr.web.keys import SWITCH
+
+if TYPE_CHECKING:
+    from ivr.app import Switch
+
+
+def init_app(switch: Switch) -> web.Application:
+    app = web.Application()
+    app[SWITCH] = switch
+    setup_routes(app)
+    return app
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_get("/healthz", health)
+    app.router.add_get("/api/calls", calls_api.recent_calls)
+    app.router.add_get("/api/calls/{ref}", calls_api.one_call)
+
+
+async def health(request: web.Request) -> web.Response:
+    switch = request.app[SWITCH]
+    return web.json_response(
+        {
+            "status": "degraded" if switch.store.degraded else "ok",
+            "active_calls": switch.agi.active_calls,
+            "records_waiting": switch.writer.backlog,
+            "journal_unapplied": switch.journal.unapplied_count,
+            "records_rejected": switch.writer.rejected,
+        }
+    )
+
+
+class WebConsole:
+    def __init__(self, switch: Switch) -> None:
+        self._switch = switch
+        self._runner: web.AppRunner | None = None
+
+    async def start(self, host: str, port: int) -> tuple[str, int]:
+        self._runner = web.AppRunner(init_app(self._switch), access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        await site.start()
+        server = site._server  # aiohttp keeps the bound socket here; port 0 needs it
+        sockets = getattr(server, "sockets", None) or []
+        bound = sockets[0].getsockname() if sockets else (host, port)
+        return str(bound[0]), int(bound[1])
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None

@@ -1,0 +1,64 @@
+"""Calls as JSON: the recent ones, and one with its timeline and routing attempts."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import select
+
+from ivr.store.models import Call, CallEvent, RoutingAttempt
+from ivr.web.keys import SWITCH
+
+MAX_LIMIT = 500
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def _row(obj: Any, columns: list[str]) -> dict[str, Any]:
+    return {name: _plain(getattr(obj, name)) for name in columns}
+
+
+CALL_COLUMNS = [c.name for c in Call.__table__.columns if c.name != "id"]
+EVENT_COLUMNS = ["seq", "at", "kind", "detail"]
+ATTEMPT_COLUMNS = [c.name for c in RoutingAttempt.__table__.columns if c.name != "call_id"]
+
+
+def _switch(request: web.Request) -> Any:
+    return request.app[SWITCH]
+
+
+async def recent_calls(request: web.Request) -> web.Response:
+    try:
+        limit = min(MAX_LIMIT, max(1, int(request.query.get("limit", "50"))))
+    except ValueError:
+        raise web.HTTPBadRequest(text="limit must be a whole number") from None
+    async with _switch(request).db.read() as session:
+        calls = await session.scalars(select(Call).order_by(Call.started_at.desc()).limit(limit))
+        return web.json_response([_row(c, CALL_COLUMNS) for c in calls])
+
+
+async def one_call(request: web.Request) -> web.Response:
+    ref = request.match_info["ref"]
+    async with _switch(request).db.read() as session:
+        call = await session.scalar(select(Call).where(Call.ref == ref))
+        if call is None:
+            raise web.HTTPNotFound(text=f"no call {ref}")
+        events = await session.scalars(
+            select(CallEvent).where(CallEvent.call_id == call.id).order_by(CallEvent.seq)
+        )
+        attempts = await session.scalars(
+            select(RoutingAttempt).where(RoutingAttempt.call_id == call.id)
+            .order_by(RoutingAttempt.seq)
+        )  # fmt: skip
+        body = _row(call, CALL_COLUMNS)
+        body["events"] = [_row(e, EVENT_COLUMNS) for e in events]
+        body["attempts"] = [_row(a, ATTEMPT_COLUMNS) for a in attempts]
+        return web.json_response(body)
