@@ -75,13 +75,15 @@ class Switch:
     async def _hangup(self, channel: AgiChannel) -> None:
         await handle_hangup_report(channel, self.deps)
 
-    async def start(self, *, demo: bool = False) -> None:
+    async def start(self, *, demo: bool = False, plan_files: list[Path] | None = None) -> None:
+        """Start every part; ``demo`` or ``plan_files`` apply that plan first."""
         url = self.settings.effective_database_url
         await migrate.upgrade(url)
         await self.db.connect()
-        if demo:
-            report = await apply_plan(self.db, load_plan_files([demo_plan_path()]))
-            log.info("demo plan applied: %s", "changed" if report.changed else "no change")
+        files = [demo_plan_path()] if demo else list(plan_files or [])
+        if files:
+            report = await apply_plan(self.db, load_plan_files(files))
+            log.info("plan applied: %s", "changed" if report.changed else "no change")
         for entry in await self.journal.open():  # what the last run could not store
             self.writer.submit(entry)
         self.writer.start()

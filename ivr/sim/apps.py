@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ivr.sim.call import Call
+from ivr.sim.callee_gosub import violation
 from ivr.sim.dial import parse_dial, run_dial
 from ivr.sim.media import SAMPLE_RATE
 
@@ -17,6 +18,9 @@ def dial(call: Call, data: str) -> int:
     if call.channel.hung_up:
         return -1
     request = parse_dial(data)
+    breach = violation(call.channel, data)
+    if breach is not None:
+        call.violations.append(breach)
     leg = call.new_channel_name(request.endpoint)
     attempt = run_dial(
         call.channel, request, call.outcome_for(request), leg, number=len(call.dials) + 1

@@ -58,6 +58,7 @@ class Call:
         self.monitor: Recording | None = None
         self.played: list[PlayedPrompt] = []
         self.hangup_seen = False  # the caller hung up during this command: push HANGUP after it
+        self.violations: list[str] = []  # breaches of docs/contracts.md, for the report
 
     def outcome_for(self, request: DialRequest) -> DialOutcome:
         outcomes = self.script.dial_outcomes

@@ -67,7 +67,11 @@ def violation(channel: Channel, dial_data: str) -> str | None:
         return None
     prefix = channel.inherit_prefix.get("GOSUB_RESULT", "")
     value = channel.variables["GOSUB_RESULT"]
-    effect = "stops the bridge" if prefix else "is not inherited by the buyer's leg"
+    effect = (
+        "reaches the buyer's leg, where app_dial acts on it"
+        if prefix
+        else "is not inherited by the buyer's leg"
+    )
     return (
         f"{prefix}GOSUB_RESULT={value} set on the caller's channel before Dial({dial_data}): "
         f"docs/contracts.md says the app must never set it (in Asterisk it {effect})"

@@ -35,14 +35,19 @@ class AsteriskDouble:
         default_prompt_s: float = 2.0,
         idle_grace_s: float = 0.5,
         first_channel: int = 0,
+        server_silence_limit_s: float | None = None,
     ) -> None:
         """``recordings_dir`` None: recordings are measured but no WAV is written.
         ``idle_grace_s``: real seconds of server silence after which a caller scheduled to hang
-        up meanwhile is taken to have hung up while the server was idle."""
+        up meanwhile is taken to have hung up while the server was idle.
+        ``server_silence_limit_s``: real seconds of server silence after which the double
+        drops the session and reports ``gave_up_on_server``. Asterisk itself waits forever
+        (flowE); None keeps that."""
         self.clock = clock
         self.recordings_dir = recordings_dir
         self.prompts = PromptLibrary(prompts_dir, default_prompt_s)
         self.idle_grace_s = idle_grace_s
+        self.server_silence_limit_s = server_silence_limit_s
         self._channels = itertools.count(first_channel)  # one counter for all legs, as Asterisk
         self._uniqueids = itertools.count(first_channel)
 
@@ -81,7 +86,15 @@ class AsteriskDouble:
             args=script.agi_args,
         )
         try:
-            session = AgiSession(call, self.clock, report, reader, writer, self.idle_grace_s)
+            session = AgiSession(
+                call,
+                self.clock,
+                report,
+                reader,
+                writer,
+                self.idle_grace_s,
+                self.server_silence_limit_s,
+            )
             await session.run(header)
         finally:
             writer.close()
@@ -94,6 +107,7 @@ def _complete(report: CallReport, call: Call) -> CallReport:
     report.dials = list(call.dials)
     report.recordings = list(call.recordings)
     report.prompts = list(call.played)
+    report.violations = list(call.violations)
     report.digits = [(channel.epoch(at), digit) for at, digit in call.caller.pressed]
     report.answered_at = None if channel.answered_at is None else channel.epoch(channel.answered_at)
     return report

@@ -13,7 +13,7 @@ from ivr.clock import ManualClock
 from ivr.sim.asterisk_parse import find_command, parse_args, runs_on_dead_channel, strip_line
 from ivr.sim.call import Call
 from ivr.sim.handlers import run_command
-from ivr.sim.report import FROM_ASTERISK, TO_ASTERISK, CallReport, TranscriptLine
+from ivr.sim.report import FROM_ASTERISK, TO_ASTERISK, AgiExchange, CallReport, TranscriptLine
 from ivr.sim.wire import CommandReader
 
 DEAD = "511 Command Not Permitted on a dead channel or intercept routine"
@@ -29,6 +29,7 @@ class AgiSession:
         reader: asyncio.StreamReader,
         writer: asyncio.StreamWriter,
         idle_grace_s: float,
+        silence_limit_s: float | None = None,
     ) -> None:
         self.call = call
         self.channel = call.channel
@@ -37,6 +38,7 @@ class AgiSession:
         self._reader = CommandReader(reader)
         self._writer = writer
         self._idle_grace_s = idle_grace_s
+        self._silence_limit_s = silence_limit_s
         self._commands = 0
         self._hangup_real: float | None = None
 
@@ -54,10 +56,14 @@ class AgiSession:
         Asterisk push HANGUP with no command pending (06e)."""
         while True:
             due = self.call.caller.hangup_at
-            timeout = None if self.channel.hung_up or due is None else self._idle_grace_s
+            hangup_pending = not self.channel.hung_up and due is not None
+            timeout = self._idle_grace_s if hangup_pending else self._silence_limit_s
             try:
                 return await self._reader.next_line(timeout)
             except TimeoutError:
+                if not hangup_pending:
+                    self.report.gave_up_on_server = True
+                    return None
                 assert due is not None
                 self.channel.now = max(self.channel.now, due)
                 self.call.mark_hung_up()
@@ -76,7 +82,14 @@ class AgiSession:
         if self._hangup_due():  # the caller left while no command ran: HANGUP comes first
             self.call.mark_hung_up()
             await self._push_hangup()
-        await self._send(self._reply(text))
+        sent_at = self.channel.epoch()
+        argv = parse_args(text)
+        replies = self._reply(argv)
+        exchange = AgiExchange(
+            raw, text, tuple(argv), tuple(replies), sent_at, self.channel.epoch()
+        )
+        self.report.exchanges.append(exchange)
+        await self._send(replies)
         self._sync_to_clock()
         if caller.hangs_up_after(self._commands):
             caller.hang_up_now(self.channel.now)
@@ -85,8 +98,7 @@ class AgiSession:
         if self.call.hangup_seen:
             await self._push_hangup()
 
-    def _reply(self, text: str) -> list[str]:
-        argv = parse_args(text)
+    def _reply(self, argv: list[str]) -> list[str]:
         command = find_command(argv)
         if command is None:
             return [UNKNOWN]
@@ -129,7 +141,8 @@ class AgiSession:
     def _finish(self) -> None:
         self._sync_from_clock()
         report, call = self.report, self.call
-        report.server_closed_at = self.channel.epoch()
+        if not report.gave_up_on_server:
+            report.server_closed_at = self.channel.epoch()
         if self._hangup_real is not None:
             report.kept_after_hangup_real_s = time.monotonic() - self._hangup_real
         call.stop_monitor()  # the dialplan ends the call after the AGI returns

@@ -40,8 +40,11 @@ async def recent_calls(request: web.Request) -> web.Response:
         limit = min(MAX_LIMIT, max(1, int(request.query.get("limit", "50"))))
     except ValueError:
         raise web.HTTPBadRequest(text="limit must be a whole number") from None
+    query = select(Call).order_by(Call.started_at.desc()).limit(limit)
+    if "uniqueid" in request.query:
+        query = query.where(Call.uniqueid == request.query["uniqueid"])
     async with _switch(request).db.read() as session:
-        calls = await session.scalars(select(Call).order_by(Call.started_at.desc()).limit(limit))
+        calls = await session.scalars(query)
         return web.json_response([_row(c, CALL_COLUMNS) for c in calls])
 
 
