@@ -68,7 +68,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         print(f"ivr simulate: {exc}", file=sys.stderr)
         return 2
     if args.agi:
-        return asyncio.run(_remote(args, settings, script))
+        return asyncio.run(call_running_switch(args, settings, script))
     return asyncio.run(_in_process(args, script, start))
 
 
@@ -140,7 +140,9 @@ async def _in_process(args: argparse.Namespace, script: CallScript, start: float
     return 0
 
 
-async def _remote(args: argparse.Namespace, settings: Settings, script: CallScript) -> int:
+async def call_running_switch(
+    args: argparse.Namespace, settings: Settings, script: CallScript
+) -> int:
     host, _, port = args.agi.rpartition(":")
     clock = ManualClock(time.time())
     double = AsteriskDouble(clock, None, settings.prompts_dir)

@@ -182,7 +182,10 @@ def _answered(
     _set_ms(channel, "RINGTIME", outcome.ringing_after_s)
     if "U" in request.options:
         stop = run_callee_gosub(channel, request.options["U"], "g" in request.options)
-        if stop is not None:  # the buyer is hung up at once; the caller is not answered
+        if stop is not None:
+            # The buyer is hung up at once; nothing answers the caller (the bridge would
+            # have), ANSWEREDTIME stays cleared, HANGUPCAUSE is left alone (app_dial copies
+            # the buyer's cause only when the buyer hung up by itself).
             result = 0 if stop.go_on else -1
             status = stop.dialstatus
             attempt = _finish(

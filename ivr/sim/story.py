@@ -35,6 +35,7 @@ def _double_side(report: CallReport) -> list[str]:
         out.append("  pressed " + "".join(digit for _, digit in report.digits))
     variables = {k: v for k, v in report.variables.items() if k.startswith("IVR_")}
     out.append(f"  AGISTATUS={report.agistatus} {variables}")
+    out += [f"  CONTRACT VIOLATION: {v}" for v in report.violations]
     return out
 
 

@@ -1,7 +1,8 @@
 """The web console and its JSON API (aiohttp).
 
-What it serves today, and no more: health, the recent calls with their timelines, and one call
-in full. It binds to loopback by default and has no login yet, so it must not be exposed.
+What it serves today, and no more: a page of recent calls, health, the recent calls as JSON,
+and one call in full with its timeline. It binds to loopback by default and has no login yet,
+so it must not be exposed.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from ivr.web import calls_api
+from ivr.web import calls_api, health, pages
 from ivr.web.keys import SWITCH
 
 if TYPE_CHECKING:
@@ -25,22 +26,10 @@ def init_app(switch: Switch) -> web.Application:
 
 
 def setup_routes(app: web.Application) -> None:
-    app.router.add_get("/healthz", health)
+    app.router.add_get("/", pages.recent_calls_page)
+    app.router.add_get("/healthz", health.health)
     app.router.add_get("/api/calls", calls_api.recent_calls)
     app.router.add_get("/api/calls/{ref}", calls_api.one_call)
-
-
-async def health(request: web.Request) -> web.Response:
-    switch = request.app[SWITCH]
-    return web.json_response(
-        {
-            "status": "degraded" if switch.store.degraded else "ok",
-            "active_calls": switch.agi.active_calls,
-            "records_waiting": switch.writer.backlog,
-            "journal_unapplied": switch.journal.unapplied_count,
-            "records_rejected": switch.writer.rejected,
-        }
-    )
 
 
 class WebConsole:
