@@ -10,19 +10,11 @@ These models are plain data: business rules (routing, billing, menus) read them 
 from __future__ import annotations
 
 import itertools
-import re
-from datetime import time
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import phonenumbers
 from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
     Discriminator,
     Field,
     field_validator,
@@ -30,111 +22,51 @@ from pydantic import (
 )
 from pydantic import Tag as UnionTag
 
-SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-
-def _slug(value: str) -> str:
-    if not SLUG_RE.match(value):
-        raise ValueError(
-            "must be a slug: lower-case letters, digits, '-' or '_',"
-            " starting with a letter or digit"
-        )
-    return value
-
-
-def _e164(value: str) -> str:
-    """Accept only numbers already written in E.164 (``+`` and country code)."""
-    if not value.startswith("+"):
-        raise ValueError(f"{value!r} is not E.164: it must start with '+' and the country code")
-    try:
-        parsed = phonenumbers.parse(value, None)
-    except phonenumbers.NumberParseException as exc:
-        raise ValueError(f"{value!r} is not a phone number: {exc}") from None
-    if not phonenumbers.is_valid_number(parsed):
-        raise ValueError(f"{value!r} is not a valid phone number")
-    formatted = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-    if formatted != value:
-        raise ValueError(f"{value!r} is not E.164: write it as {formatted}")
-    return value
-
-
-def _timezone(value: str) -> str:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {value!r}") from None
-    return value
-
-
-def _int_as_text(value: object) -> object:
-    """YAML reads ``1`` or ``212`` unquoted as a number; digits here are text (keys, codes)."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return value
-
-
-Slug = Annotated[str, AfterValidator(_slug)]
-E164 = Annotated[str, BeforeValidator(_int_as_text), AfterValidator(_e164)]
-TimeZone = Annotated[str, AfterValidator(_timezone)]
-Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=4)]
-Digit = Annotated[str, BeforeValidator(_int_as_text), Field(pattern=r"^[0-9*#]$")]
-PromptName = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_./-]{0,127}$")]
-Tag = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.:-]{0,62}$")]
-US_STATES = frozenset(
-    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ "
-    "NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR".split()
+from ivr.plans.fields import (
+    E164,
+    SLUG_RE,
+    US_STATES,
+    WEEKDAYS,
+    AreaCode,
+    Digit,
+    Money,
+    PromptName,
+    Slug,
+    StateCode,
+    Strict,
+    Tag,
+    TimeRange,
+    TimeZone,
+    ZipPrefix,
+    _parse_ranges,
+)
+from ivr.plans.menu_schema import (
+    BranchCase,
+    BranchNode,
+    GatherNode,
+    HangupNode,
+    Menu,
+    MenuNode,
+    Node,
+    PlayNode,
+    RouteNode,
+    TagNode,
 )
 
-
-def _state(value: str) -> str:
-    if value.upper() not in US_STATES:
-        raise ValueError(f"unknown US state code {value!r}")
-    return value.upper()
-
-
-StateCode = Annotated[str, AfterValidator(_state)]
-AreaCode = Annotated[str, BeforeValidator(_int_as_text), Field(pattern=r"^[2-9][0-9]{2}$")]
-ZipPrefix = Annotated[str, BeforeValidator(_int_as_text), Field(pattern=r"^[0-9]{3,5}$")]
-
-
-# --- parties -------------------------------------------------------------------------------
+# Plan models and business rules import every plan type from this one module.
+__all__ = [
+    "E164", "SLUG_RE", "US_STATES", "WEEKDAYS", "AreaCode", "BranchCase", "BranchNode", "Buyer",
+    "Campaign", "CampaignPublisher", "CampaignTarget", "Caps", "Digit", "DuplicateAction",
+    "Fallback", "FixedPayout", "GatherNode", "HangupNode", "Menu", "MenuNode", "Money", "Node",
+    "Payout", "Plan", "PlayNode", "PromptName", "Publisher", "Recording", "RevenueSharePayout",
+    "RouteNode", "Schedule", "Screening", "Slug", "StateCode", "Strict", "Tag", "TagNode",
+    "Target", "TimeRange", "TimeZone", "TrackingNumber", "ZipPrefix",
+]  # fmt: skip
 
 
 class Publisher(Strict):
     id: Slug
     name: str = Field(min_length=1, max_length=200)
-
-
-class TimeRange(Strict):
-    """Opening hours within one day: ``start`` inclusive, ``end`` exclusive (24:00 is 23:59)."""
-
-    start: time
-    end: time
-
-    @model_validator(mode="after")
-    def _ordered(self) -> TimeRange:
-        if self.end <= self.start:
-            raise ValueError(f"end {self.end} must be after start {self.start}")
-        return self
-
-
-def _parse_ranges(value: object) -> object:
-    """Allow the compact form ``"09:00-17:00"`` for a range."""
-    if isinstance(value, list):
-        out: list[object] = []
-        for item in value:
-            if isinstance(item, str) and "-" in item:
-                start, _, end = item.partition("-")
-                out.append({"start": start.strip(), "end": end.strip()})
-            else:
-                out.append(item)
-        return out
-    return value
 
 
 class Schedule(Strict):
@@ -310,113 +242,6 @@ class TrackingNumber(Strict):
     number: E164
     campaign: Slug
     publisher: Slug
-
-
-# --- menus ---------------------------------------------------------------------------------
-
-
-class PlayNode(Strict):
-    type: Literal["play"]
-    prompt: PromptName
-    barge_in: str = Field(default="", pattern=r"^[0-9*#]*$")
-    next: Slug
-
-
-class MenuNode(Strict):
-    """Press a digit to go on: tries, timeout, invalid-input prompt and a failure exit."""
-
-    type: Literal["menu"]
-    prompt: PromptName
-    options: dict[Digit, Slug] = Field(min_length=1)
-    tries: int = Field(default=3, ge=1, le=10)
-    timeout_s: float = Field(default=5.0, gt=0, le=60)
-    invalid_prompt: PromptName | None = "ivr-invalid"
-    timeout_prompt: PromptName | None = None
-    failure: Slug
-
-
-class GatherNode(Strict):
-    """Read N digits, validated (``zip``: a 5-digit US ZIP, or a regular expression)."""
-
-    type: Literal["gather"]
-    prompt: PromptName
-    digits: int = Field(ge=1, le=32)
-    validate_as: Literal["zip", "digits"] | None = "digits"
-    pattern: str | None = None
-    save_as: Slug = "input"
-    tries: int = Field(default=3, ge=1, le=10)
-    timeout_s: float = Field(default=5.0, gt=0, le=60)
-    invalid_prompt: PromptName | None = "ivr-invalid"
-    next: Slug
-    failure: Slug
-
-    @field_validator("pattern")
-    @classmethod
-    def _compiles(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                re.compile(value)
-            except re.error as exc:
-                raise ValueError(f"bad regular expression: {exc}") from None
-        return value
-
-
-class BranchCase(Strict):
-    """One test of a branch; the first case that holds wins."""
-
-    tag: Tag | None = None
-    states: list[StateCode] = []
-    hours: list[TimeRange] = []
-    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = []
-    next: Slug
-
-    @field_validator("hours", mode="before")
-    @classmethod
-    def _compact(cls, value: object) -> object:
-        return _parse_ranges(value)
-
-    @model_validator(mode="after")
-    def _tests_something(self) -> BranchCase:
-        if self.tag is None and not self.states and not self.hours and not self.days:
-            raise ValueError("a case needs tag, states, hours or days")
-        return self
-
-
-class BranchNode(Strict):
-    type: Literal["branch"]
-    cases: list[BranchCase] = Field(min_length=1)
-    default: Slug
-
-
-class TagNode(Strict):
-    type: Literal["tag"]
-    tags: list[Tag] = Field(min_length=1)
-    next: Slug
-
-
-class RouteNode(Strict):
-    type: Literal["route"]
-
-
-class HangupNode(Strict):
-    """End the call here; ``disposition`` says why (``filtered`` for a caller screened out)."""
-
-    type: Literal["hangup"]
-    prompt: PromptName | None = None
-    disposition: Literal["filtered", "ivr_hangup", "failed_ivr"] = "filtered"
-
-
-Node = Annotated[
-    PlayNode | MenuNode | GatherNode | BranchNode | TagNode | RouteNode | HangupNode,
-    Field(discriminator="type"),
-]
-
-
-class Menu(Strict):
-    id: Slug
-    name: str = Field(default="", max_length=200)
-    start: Slug
-    nodes: dict[Slug, Node] = Field(min_length=1)
 
 
 # --- the whole plan ------------------------------------------------------------------------

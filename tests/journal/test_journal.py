@@ -1,4 +1,5 @@
-"""The call-record journal: durable before it returns, replayed after a crash, trimmed once applied."""
+"""The call-record journal: durable before it returns, replayed after a crash, trimmed once
+applied."""
 
 from __future__ import annotations
 

@@ -73,7 +73,7 @@ async def test_against_a_running_switch(tmp_path: Path, capsys: pytest.CaptureFi
         assert switch.agi_address is not None and switch.web_address is not None
         import argparse
 
-        from ivr.sim.commands import _remote, add_arguments
+        from ivr.sim.commands import add_arguments, call_running_switch
 
         parser = argparse.ArgumentParser()
         add_arguments(parser)
@@ -81,7 +81,7 @@ async def test_against_a_running_switch(tmp_path: Path, capsys: pytest.CaptureFi
             ["--did", "+18005550199", "--agi", "{}:{}".format(*switch.agi_address),
              "--web", "http://{}:{}".format(*switch.web_address)]
         )  # fmt: skip
-        assert await _remote(args, settings, build_script(args)) == 0
+        assert await call_running_switch(args, settings, build_script(args)) == 0
     finally:
         await switch.stop()
     out = capsys.readouterr().out

@@ -19,7 +19,7 @@ def test_defaults_are_loopback_and_embedded_sqlite(monkeypatch: pytest.MonkeyPat
 
 def test_environment_beats_config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     config = tmp_path / "ivr.toml"
-    config.write_text('[ivr]\nagi_port = 5000\nweb_port = 9000\n')
+    config.write_text("[ivr]\nagi_port = 5000\nweb_port = 9000\n")
     monkeypatch.setenv("IVR_AGI_PORT", "6000")
     settings = load_settings(config)
     assert settings.agi_port == 6000
@@ -51,7 +51,7 @@ def test_bad_setting_is_one_line_naming_it(
 def test_unknown_key_in_config_file_is_refused(tmp_path: Path) -> None:
     config = tmp_path / "ivr.toml"
     config.write_text("[ivr]\nagi_prot = 1\n")
-    with pytest.raises(SettingsError, match="setting agi_prot .*unknown setting"):
+    with pytest.raises(SettingsError, match=r"setting agi_prot .*unknown setting"):
         load_settings(config)
 
 
