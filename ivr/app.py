@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import random
 import signal
+from datetime import timedelta
 from importlib import resources
 from pathlib import Path
 
@@ -21,7 +23,7 @@ from ivr.agi.server import FastAgiServer
 from ivr.calls.deps import CallDeps
 from ivr.calls.hangup_report import handle_hangup_report
 from ivr.calls.inbound import handle_inbound
-from ivr.clock import Clock, SystemClock
+from ivr.clock import Clock, SystemClock, utc_datetime
 from ivr.menus import resolver_for_dir
 from ivr.plans.loader import load_plan_files
 from ivr.settings import Settings
@@ -35,6 +37,8 @@ from ivr.store.live_plan import LivePlan
 from ivr.web.app import WebConsole
 
 log = logging.getLogger("ivr")
+STALE_CLAIM_AGE = timedelta(hours=7)  # longer than any ring plus MAX_TALK_S
+JANITOR_INTERVAL_S = 60.0
 
 
 def demo_plan_path() -> Path:
@@ -66,6 +70,7 @@ class Switch:
         self.router.register("hangup", self._hangup)
         self.agi = FastAgiServer(self.router, command_timeout_s=settings.agi_command_timeout_s)
         self.web = WebConsole(self)
+        self._janitor: asyncio.Task[None] | None = None
         self.agi_address: tuple[str, int] | None = None
         self.web_address: tuple[str, int] | None = None
 
@@ -89,6 +94,7 @@ class Switch:
         self.writer.start()
         await self.plan.load()
         self.plan.start()
+        self._janitor = asyncio.create_task(self._sweep_stale_claims(), name="claims-janitor")
         s = self.settings
         self.agi_address = await self.agi.start(s.agi_host, s.agi_port)
         self.web_address = await self.web.start(s.web_host, s.web_port)
@@ -97,10 +103,23 @@ class Switch:
         if not s.ami_enabled:
             log.info("AMI is not configured (IVR_AMI_HOST): running without live AMI state")
 
+    async def _sweep_stale_claims(self) -> None:
+        """A crashed process leaves its claims behind; free them once no call can be that old,
+        and retry releases that failed while the database was away."""
+        while True:
+            await self.store.release_stale_claims(utc_datetime(self.clock), STALE_CLAIM_AGE)
+            await self.store.retry_releases()
+            await asyncio.sleep(JANITOR_INTERVAL_S)
+
     async def stop(self) -> None:
         await self.agi.stop(self.settings.shutdown_grace_s)
         await self.web.stop()
         await self.plan.close()
+        if self._janitor is not None:
+            self._janitor.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._janitor
+        await self.store.close()
         await self.writer.close()
         await self.journal.close()
         await self.db.close()

@@ -7,9 +7,10 @@ CONGESTION and CHANUNAVAIL move on to the next target; a caller who hung up ends
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
-from ivr.agi.api import CallChannel
+from ivr.agi.api import CallChannel, ChannelHungUp
 from ivr.calls.deps import CallDeps
 from ivr.calls.dialing import DialResult, dial, fallback_dial_string, target_dial_string
 from ivr.calls.record import Attempt, CallLog, Disposition
@@ -33,6 +34,10 @@ async def bridge_call(
     deps: CallDeps,
 ) -> BridgeOutcome:
     legs: set[str] = set()
+    if ranked or fallback_dial_string(campaign.fallback) is not None:
+        # Before any slot is claimed: a caller who hangs up during the announcement must not
+        # leave a target's concurrency or cap slot taken.
+        await _start_recording(channel, call, campaign, deps)
     for candidate in ranked:
         if channel.hung_up:
             return BridgeOutcome(Disposition.ABANDONED_RINGING)
@@ -40,7 +45,6 @@ async def bridge_call(
         if not await deps.store.claim(call.id, target, campaign, utc_datetime(deps.clock)):
             call.event(deps.clock.time(), "route.claim_lost", target=target.id)
             continue
-        await _start_recording(channel, call, campaign, deps)
         attempt, result = await _dial_claimed(channel, call, target, deps, legs)
         if result.answered:
             return BridgeOutcome(Disposition.CONNECTED, target, attempt)
@@ -91,7 +95,8 @@ def _fill_attempt(call: CallLog, attempt: Attempt, result: DialResult) -> None:
 async def _start_recording(
     channel: CallChannel, call: CallLog, campaign: Campaign, deps: CallDeps
 ) -> None:
-    """MixMonitor with ``b`` records only while bridged; started once, before the first Dial."""
+    """MixMonitor with ``b`` records only while bridged (a buyer or the fallback); started
+    once, before the first Dial."""
     if not campaign.recording.enabled or call.recording_path is not None:
         return
     if campaign.recording.announce:
@@ -119,5 +124,6 @@ async def _fallback(
         return BridgeOutcome(
             Disposition.ABANDONED_RINGING if call.attempts else Disposition.NO_ANSWER
         )
-    await channel.stream_file(deps.resolve_prompt(fallback.prompt))
+    with contextlib.suppress(ChannelHungUp):  # leaving during the message changes nothing
+        await channel.stream_file(deps.resolve_prompt(fallback.prompt))
     return BridgeOutcome(Disposition.NO_ANSWER)

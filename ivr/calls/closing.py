@@ -40,7 +40,9 @@ def _durations(call: CallLog, ended_at: float) -> None:
 def _money(call: CallLog, campaign: Campaign, bridged: BridgeOutcome | None) -> None:
     target = bridged.target if bridged is not None else None
     outcome = CallOutcome(
-        answered=bridged is not None and bridged.attempt is not None,
+        # Only a buyer target pays: a call taken by the campaign's fallback (a partner answering
+        # service) earns nothing, so it is not billable and the publisher is not paid for it.
+        answered=target is not None and bridged is not None and bridged.attempt is not None,
         talk_s=call.talk_s,
         duplicate=call.duplicate,
         # Ranked targets passed their geography check; the fallback has none to pass.

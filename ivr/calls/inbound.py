@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 
-from ivr.agi.api import AgiEnvironment, CallChannel, ChannelHungUp
+from ivr.agi.api import AgiConnectionLost, AgiEnvironment, CallChannel, ChannelHungUp
 from ivr.calls.bridge import BridgeOutcome, bridge_call
 from ivr.calls.closing import close_call
 from ivr.calls.deps import CallDeps
@@ -29,7 +29,7 @@ from ivr.screening.rules import CallerHistory, ScreenDecision, screen_caller
 ZIP_KEY = "zip"  # the gather ``save_as`` whose digits route by ZIP
 MENU_DISPOSITIONS = {
     "filtered": Disposition.FILTERED,
-    "ivr_hangup": Disposition.FILTERED,
+    "ivr_hangup": Disposition.IVR_HANGUP,
     "failed_ivr": Disposition.FAILED_IVR,
     "caller_hangup": Disposition.ABANDONED_IVR,
 }
@@ -40,13 +40,17 @@ async def handle_inbound(channel: CallChannel, deps: CallDeps) -> None:
     deps.live[call.uniqueid] = call
     try:
         await _story(channel, call, deps)
+    except AgiConnectionLost:
+        # Asterisk never closes the socket itself (flowE): it died or the network was cut, so
+        # nothing says whether the caller left or was still talking. Close the record as
+        # failed rather than guess; nothing more can be sent for this call.
+        call.event(deps.clock.time(), "session.lost")
+        await _close_unfinished(call, deps)
     except ChannelHungUp:
         stage = Disposition.ABANDONED_RINGING if call.attempts else Disposition.ABANDONED_IVR
         await _finish(channel, call, stage, deps, _campaign_of(call, deps))
     except BaseException:
-        if call.status != "closed":
-            close_call(call, deps.clock.time(), Disposition.FAILED, _campaign_of(call, deps))
-            await asyncio.shield(deps.store.checkpoint(call))
+        await _close_unfinished(call, deps)
         raise
     finally:
         deps.live.pop(call.uniqueid, None)
@@ -192,6 +196,14 @@ async def _finish(
     close_call(call, deps.clock.time(), disposition, campaign, bridged)
     await deps.store.checkpoint(call)
     await channel.set_variable("IVR_DONE", "1")  # still answered 200 on a dead channel
+
+
+async def _close_unfinished(call: CallLog, deps: CallDeps) -> None:
+    """Close the record as failed unless the story closed it already; the checkpoint runs
+    even when the task is being cancelled (a server stop), so no record stays open."""
+    if call.status != "closed":
+        close_call(call, deps.clock.time(), Disposition.FAILED, _campaign_of(call, deps))
+        await asyncio.shield(deps.store.checkpoint(call))
 
 
 def _campaign_of(call: CallLog, deps: CallDeps) -> Campaign | None:

@@ -22,6 +22,7 @@ class Disposition(StrEnum):
     REJECTED = "rejected"  # screening refused it (see reject_reason)
     ABANDONED_IVR = "abandoned_ivr"  # the caller hung up during the menu
     FILTERED = "filtered"  # the menu screened the caller out (e.g. existing customer)
+    IVR_HANGUP = "ivr_hangup"  # the menu gave up on the caller (e.g. no valid key pressed)
     FAILED_IVR = "failed_ivr"  # the menu could not be run
     CONNECTED = "connected"  # bridged to a buyer target
     FALLBACK = "fallback"  # bridged to the campaign's fallback destination

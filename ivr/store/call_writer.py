@@ -3,9 +3,15 @@
 Why batches: one transaction for everything queued since the last one is what lets storage keep
 up with the call rate (group commit). Why it never drops: a batch that fails because the
 database is away is retried with backoff, and stays in the journal meanwhile, so a restart
-replays it too. A batch that fails because of its own data is split, and the one snapshot the
-database refuses is written to a dead-letter file (``rejected.jsonl`` beside the journal) with
-the reason: one bad record must not stall all the others, and nothing is thrown away.
+replays it too. A batch that fails because of its own data is split in halves until the
+snapshot the database refuses is alone; that one is written to a dead-letter file
+(``rejected.jsonl`` beside the journal) with the reason: one bad record must not stall all the
+others, and nothing is thrown away.
+
+"Refused" versus "away" is decided by ``refused_by_database``: only errors that name the data
+(constraint violations, values that do not fit) are refusals. Anything else (connection lost,
+database locked, schema missing) is an outage and is retried, because dead-lettering every
+record during an outage would be the worse mistake.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import asyncio
 import json
 import logging
 import random
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +36,22 @@ from ivr.store.upsert import upsert
 
 log = logging.getLogger(__name__)
 CALLS: Table = Call.__table__  # type: ignore[assignment]
+DB_ERRORS = (SQLAlchemyError, OSError, TimeoutError)
+# SQLSTATE classes that blame the data: 22 data exception, 23 integrity constraint violation.
+# asyncpg's errors reach SQLAlchemy as plain DBAPIError, so the class alone cannot tell.
+REFUSAL_SQLSTATE_CLASSES = ("22", "23")
+
+
+def refused_by_database(exc: BaseException) -> bool:
+    """True when the statement's own data is wrong; False when the database is away or broken."""
+    if isinstance(exc, IntegrityError | DataError):
+        return True
+    if isinstance(exc, DBAPIError):
+        orig = exc.orig
+        state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+        return isinstance(state, str) and state[:2] in REFUSAL_SQLSTATE_CLASSES
+    # A StatementError that is no DBAPIError failed while binding parameters, before sending.
+    return isinstance(exc, StatementError)
 
 
 class CallWriter:
@@ -41,20 +63,24 @@ class CallWriter:
         *,
         max_batch: int = 500,
         retry_cap_s: float = 30.0,
+        attempt_timeout_s: float = 60.0,
     ) -> None:
         self._db = db
         self._journal = journal
         self._dead_letter = dead_letter
         self._max_batch = max_batch
         self._retry_cap_s = retry_cap_s
+        self._attempt_timeout_s = attempt_timeout_s
         self._queue: list[JournalEntry] = []
         self._wakeup = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
         self._task: asyncio.Task[None] | None = None
-        self.written = 0
-        self.rejected = 0
-        self.failures = 0
+        self.written = 0  # call rows written (each newest snapshot of a batch counts once)
+        self.rejected = 0  # snapshots set aside in the dead-letter file
+        self.failures = 0  # batch attempts that failed because the database was away
+        self.database_away = False  # the last attempt found the database away
+        self.last_error = ""
 
     def submit(self, entry: JournalEntry) -> None:
         self._queue.append(entry)
@@ -96,51 +122,76 @@ class CallWriter:
                 await self._wakeup.wait()
                 continue
             batch = self._queue[: self._max_batch]
-            if not await self._attempt(batch):
+            set_aside: list[JournalEntry] = []
+            if not await self._settle(self._well_formed(batch, set_aside), set_aside):
+                self._drop(set_aside)  # never dead-letter one snapshot twice
                 self.failures += 1
                 delay = min(self._retry_cap_s, max(0.2, delay * 2)) * random.uniform(0.5, 1)
                 await asyncio.sleep(delay)
                 continue
             delay = 0.0
+            self.database_away = False
             del self._queue[: len(batch)]
             self._journal.applied(batch)
 
-    async def _attempt(self, batch: Sequence[JournalEntry]) -> bool:
-        """Write the batch; True when done (refused snapshots set aside), False to retry."""
-        try:
-            await self._write(batch)
-            return True
-        except (SQLAlchemyError, OSError, TimeoutError) as exc:
-            if not _is_data_error(exc):
-                return self._outage(exc)
-        for entry in batch:  # find the snapshot the database refuses
+    def _drop(self, entries: list[JournalEntry]) -> None:
+        if entries:
+            gone = {id(entry) for entry in entries}
+            self._queue = [entry for entry in self._queue if id(entry) not in gone]
+            self._journal.applied(entries)
+
+    def _well_formed(
+        self, batch: Sequence[JournalEntry], set_aside: list[JournalEntry]
+    ) -> list[JournalEntry]:
+        """The entries whose rows can be built; the others go to the dead-letter file, since a
+        snapshot that breaks row building would break every retry too."""
+        good = []
+        for entry in batch:
             try:
-                await self._write([entry])
-            except (SQLAlchemyError, OSError, TimeoutError) as exc:
-                if not _is_data_error(exc):
-                    return self._outage(exc)
+                _check_rows(entry.data)
+            except Exception as exc:  # any malformed field: KeyError, TypeError, decimal...
                 self._reject(entry, exc)
-        return True
+                set_aside.append(entry)
+                continue
+            good.append(entry)
+        return good
+
+    async def _settle(self, batch: Sequence[JournalEntry], set_aside: list[JournalEntry]) -> bool:
+        """Write the batch, splitting it to isolate refused snapshots; False on an outage."""
+        if not batch:
+            return True
+        try:
+            await asyncio.wait_for(self._write(batch), self._attempt_timeout_s)
+            return True
+        except DB_ERRORS as exc:
+            if not refused_by_database(exc):
+                return self._outage(exc)
+            if len(batch) == 1:
+                self._reject(batch[0], exc)
+                set_aside.append(batch[0])
+                return True
+        half = len(batch) // 2
+        return await self._settle(batch[:half], set_aside) and await self._settle(
+            batch[half:], set_aside
+        )
 
     def _outage(self, exc: BaseException) -> bool:
-        log.warning("call writer: database unavailable (%s: %s); will retry",
-                    type(exc).__name__, str(exc).splitlines()[0] if str(exc) else "")  # fmt: skip
+        self.database_away = True
+        self.last_error = f"{type(exc).__name__}: {_first_line(exc)}"
+        log.warning("call writer: database unavailable (%s); will retry", self.last_error)
         return False
 
-    def _reject(self, entry: JournalEntry, exc: Exception) -> None:
+    def _reject(self, entry: JournalEntry, exc: BaseException) -> None:
         self.rejected += 1
-        log.error("call writer: the database refused call %s: %s", entry.data.get("id"), exc)
+        reason = f"{type(exc).__name__}: {_first_line(exc)}"
+        log.error("call writer: call %s set aside: %s", entry.data.get("id"), reason)
         self._dead_letter.parent.mkdir(parents=True, exist_ok=True)
         with self._dead_letter.open("a", encoding="utf-8") as handle:
-            record = {"error": str(exc).splitlines()[0], "snapshot": entry.data}
+            record = {"error": reason, "snapshot": entry.data}
             handle.write(json.dumps(record, default=str) + "\n")
 
     async def _write(self, batch: Sequence[JournalEntry]) -> None:
-        latest: dict[str, dict[str, Any]] = {}
-        for entry in batch:  # several checkpoints of one call: only the newest matters
-            snap = entry.data
-            if snap["id"] not in latest or latest[snap["id"]]["version"] < snap["version"]:
-                latest[snap["id"]] = snap
+        latest = _newest_snapshots(batch)
         async with self._db.write() as session:
             versions = await _menu_version_ids(session, latest.values())
             rows = [call_row(s, versions.get((s.get("menu_id"), s.get("menu_version"))))
@@ -155,15 +206,32 @@ class CallWriter:
         self.written += len(latest)
 
 
-def _is_data_error(exc: BaseException) -> bool:
-    """The snapshot itself is wrong (not the database being away)."""
-    if isinstance(exc, IntegrityError | DataError):
-        return True
-    return isinstance(exc, StatementError) and not isinstance(exc, DBAPIError)
+def _check_rows(snap: dict[str, Any]) -> None:
+    """Build the snapshot's rows once, to raise what building them would raise."""
+    call_row(snap, None)
+    event_rows(0, snap)
+    attempt_rows(0, snap)
+    if not isinstance(snap["version"], int):
+        raise TypeError(f"version {snap['version']!r} is not an integer")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc)
+    return text.splitlines()[0] if text else ""
+
+
+def _newest_snapshots(batch: Iterable[JournalEntry]) -> dict[str, dict[str, Any]]:
+    """Several checkpoints of one call in a batch: only the newest matters."""
+    latest: dict[str, dict[str, Any]] = {}
+    for entry in batch:
+        snap = entry.data
+        if snap["id"] not in latest or latest[snap["id"]]["version"] < snap["version"]:
+            latest[snap["id"]] = snap
+    return latest
 
 
 async def _menu_version_ids(
-    session: AsyncSession, snaps: Any
+    session: AsyncSession, snaps: Iterable[dict[str, Any]]
 ) -> dict[tuple[str | None, int | None], int]:
     wanted = {(s.get("menu_id"), s.get("menu_version")) for s in snaps if s.get("menu_version")}
     if not wanted:

@@ -5,6 +5,10 @@ a conditional ``UPDATE ... SET count = count + 1 WHERE count < cap``: on Postgre
 of that UPDATE serializes racing processes, and on SQLite ``BEGIN IMMEDIATE`` does. If any
 counter is full, the transaction rolls back and nothing is taken. Counters without a limit are
 not touched: routing reads live concurrency from ``target_claims`` and nothing else needs them.
+
+Claims outlive a crashed process (they are rows): ``release_stale`` ends the ones older than any
+real call could be, keeping their period slots (the call may have connected: never overshoot),
+and ``recount_live`` puts the live counters right from the claims that remain.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from ivr.store.upsert import insert_ignore
 
 USAGE: Table = TargetUsage.__table__  # type: ignore[assignment]
 LIVE = ("live", "")
+PERIOD_KEY_LEN = 24  # target_usage.period_key is VARCHAR(24); PostgreSQL refuses longer keys
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +44,15 @@ class TargetFull(Exception):
         self.counter = counter
 
 
+def stored_key(kind: str, key: str) -> str:
+    """The period key as stored: the hour key ``2026-11-01T01-0400`` (18 characters) loses the
+    dashes of its date, ``20261101T01-0400``, to fit the column and stay unique and readable."""
+    stored = key.replace("-", "", 2) if kind == "hour" else key
+    if len(stored) > PERIOD_KEY_LEN:
+        raise ValueError(f"{kind} period key {stored!r} is longer than {PERIOD_KEY_LEN}")
+    return stored
+
+
 def limited_counters(target: Target, campaign: Campaign, at: datetime) -> list[Counter]:
     """The counters a call to ``target`` at ``at`` must take a slot of."""
     counters = []
@@ -51,7 +65,7 @@ def limited_counters(target: Target, campaign: Campaign, at: datetime) -> list[C
         ("month", periods.month_key, target.caps.monthly),
     ):
         if cap is not None:
-            counters.append(Counter(kind, key, cap))
+            counters.append(Counter(kind, stored_key(kind, key), cap))
     return counters
 
 
@@ -118,9 +132,8 @@ async def loads(
     if not targets:
         return {}
     ids = [t.id for t in targets]
-    periods = {t.id: cap_periods(t, campaign, at) for t in targets}
-    keys = {p.hour_key for p in periods.values()} | {p.day_key for p in periods.values()}
-    keys |= {p.month_key for p in periods.values()}
+    wanted = {t.id: _current_keys(t, campaign, at) for t in targets}
+    keys = {key for per_kind in wanted.values() for key in per_kind.values()}
     usage = await session.execute(
         select(TargetUsage.target_id, TargetUsage.period_kind, TargetUsage.period_key,
                TargetUsage.count)
@@ -128,17 +141,14 @@ async def loads(
     )  # fmt: skip
     counts: dict[tuple[str, str], int] = {}
     for target_id, kind, key, count in usage:
-        wanted = periods[target_id]
-        if key == {"hour": wanted.hour_key, "day": wanted.day_key, "month": wanted.month_key}.get(
-            kind
-        ):
+        if wanted[target_id].get(kind) == key:
             counts[(target_id, kind)] = count
     live = await session.execute(
         select(TargetClaim.target_id, func.count())
         .where(TargetClaim.target_id.in_(ids))
         .group_by(TargetClaim.target_id)
     )
-    active = dict(live.tuples().all())
+    active = {target_id: count for target_id, count in live}
     return {
         tid: TargetLoad(
             active=active.get(tid, 0),
@@ -148,6 +158,12 @@ async def loads(
         )
         for tid in ids
     }
+
+
+def _current_keys(target: Target, campaign: Campaign, at: datetime) -> dict[str, str]:
+    periods = cap_periods(target, campaign, at)
+    raw = {"hour": periods.hour_key, "day": periods.day_key, "month": periods.month_key}
+    return {kind: stored_key(kind, key) for kind, key in raw.items()}
 
 
 async def recount_live(session: AsyncSession) -> None:
@@ -170,3 +186,15 @@ async def forget_call(session: AsyncSession, call_ref: str) -> None:
     """Drop a dead call's claims; ``recount_live`` then puts the live counters right."""
     await session.execute(delete(TargetClaim).where(TargetClaim.call_ref == call_ref))
     await recount_live(session)
+
+
+async def release_stale(session: AsyncSession, claimed_before: datetime) -> int:
+    """End the claims taken before ``claimed_before``: calls that no process will release (it
+    crashed). Their period slots are kept, as for a call that died mid-Dial; returns how many."""
+    result = await session.execute(
+        delete(TargetClaim).where(TargetClaim.claimed_at < claimed_before)
+    )
+    ended: int = result.rowcount  # type: ignore[attr-defined]
+    if ended:
+        await recount_live(session)
+    return ended

@@ -18,6 +18,7 @@ ignores) or writes atomically (``UPDATE ... SET n = n + 1 WHERE n < cap``).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -39,8 +40,11 @@ _BEGIN_OPTION = "ivr_sqlite_begin"
 class Database:
     """``Database(url)``; ``await connect()`` before use and ``await close()`` at the end."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(
+        self, url: str, *, echo: bool = False, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS
+    ) -> None:
         self.url = url
+        self.busy_timeout_ms = busy_timeout_ms
         self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
         self._echo = echo
         self._engine: AsyncEngine | None = None
@@ -62,7 +66,7 @@ class Database:
         if self._engine is not None:
             return
         if self.is_sqlite:
-            self._engine = _sqlite_engine(self.url, echo=self._echo)
+            self._engine = _sqlite_engine(self.url, echo=self._echo, busy_ms=self.busy_timeout_ms)
         else:
             self._engine = create_async_engine(self.url, echo=self._echo, pool_pre_ping=True)
         self._read_sessions = async_sessionmaker(self._engine, expire_on_commit=False)
@@ -98,23 +102,23 @@ class Database:
             yield session
 
 
-def _sqlite_engine(url: str, *, echo: bool) -> AsyncEngine:
+def _sqlite_engine(url: str, *, echo: bool, busy_ms: int) -> AsyncEngine:
     database = make_url(url).database
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(url, echo=echo)
-    event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
+    event.listen(engine.sync_engine, "connect", functools.partial(_sqlite_on_connect, busy_ms))
     event.listen(engine.sync_engine, "begin", _sqlite_on_begin)
     return engine
 
 
-def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_on_connect(busy_ms: int, dbapi_connection: Any, _record: Any) -> None:
     # Take BEGIN away from the driver: _sqlite_on_begin emits it, deferred or immediate.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
         cursor.execute("PRAGMA foreign_keys=ON")
     finally:
         cursor.close()

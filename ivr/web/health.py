@@ -19,6 +19,9 @@ def health_of(switch: Switch) -> dict[str, object]:
         "records_waiting": switch.writer.backlog,
         "journal_unapplied": switch.journal.unapplied_count,
         "records_rejected": switch.writer.rejected,
+        "database_failures": switch.writer.failures,
+        "releases_pending": switch.store.pending_releases,
+        "claims_granted_degraded": switch.store.degraded_claims,
     }
 
 

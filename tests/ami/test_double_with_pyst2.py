@@ -29,7 +29,7 @@ def _session(port: int, secret: str) -> list[str]:
     except pyst2_manager.ManagerAuthException as exc:
         seen.append(f"refused {exc}")
     finally:
-        with contextlib.suppress(pyst2_manager.ManagerException, OSError):
+        with contextlib.suppress(pyst2_manager.ManagerException, OSError, ValueError):
             manager.close()  # pyst2 logs off again on close, after the double hung up
     return seen
 

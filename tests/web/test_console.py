@@ -61,7 +61,8 @@ async def test_health_and_json_api(running: tuple[Switch, str]) -> None:
         async with http.get(f"{web}/api/calls/nope") as response:
             assert response.status == 404
     assert health == {"status": "ok", "active_calls": 0, "records_waiting": 0,
-                      "journal_unapplied": 0, "records_rejected": 0}  # fmt: skip
+                      "journal_unapplied": 0, "records_rejected": 0, "database_failures": 0,
+                      "releases_pending": 0, "claims_granted_degraded": 0}  # fmt: skip
     assert [c["caller_name"] for c in calls] == [HOSTILE_NAME]
     assert call["disposition"] == "unknown_number"
     assert [e["kind"] for e in call["events"]] == ["call.start", "attribution.unknown", "call.end"]

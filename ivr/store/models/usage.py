@@ -33,7 +33,7 @@ class TargetUsage(Base):
         ForeignKey("targets.id", ondelete="CASCADE"), primary_key=True
     )
     period_kind: Mapped[str] = mapped_column(String(8), primary_key=True)
-    period_key: Mapped[str] = mapped_column(String(16), primary_key=True)  # 2026-11-21T14
+    period_key: Mapped[str] = mapped_column(String(24), primary_key=True)  # 2026-11-21
     count: Mapped[int] = mapped_column(Integer, default=0)
 
 

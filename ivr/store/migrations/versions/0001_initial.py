@@ -198,7 +198,7 @@ def upgrade() -> None:
     op.create_table('target_usage',
     sa.Column('target_id', sa.String(length=63), nullable=False),
     sa.Column('period_kind', sa.String(length=8), nullable=False),
-    sa.Column('period_key', sa.String(length=16), nullable=False),
+    sa.Column('period_key', sa.String(length=24), nullable=False),
     sa.Column('count', sa.Integer(), nullable=False),
     sa.CheckConstraint("period_kind IN ('live', 'hour', 'day', 'month')", name=op.f('ck_target_usage_period_kind')),
     sa.CheckConstraint('count >= 0', name=op.f('ck_target_usage_count_not_negative')),

@@ -1,0 +1,197 @@
+"""Claims one by one: exact caps, all-or-nothing, releases that give back the slot they took
+(even across a period boundary, even twice), and the clean-up after a crashed process."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select, update
+
+from ivr.plans.schema import Campaign, Plan, Target
+from ivr.store import claims
+from ivr.store.db import Database
+from ivr.store.models import Call, TargetClaim, TargetUsage
+from store_calls.support import RACE_AT, Wiring, new_call, plan_campaign
+
+AT = RACE_AT
+
+
+async def counters(db: Database, target_id: str) -> dict[tuple[str, str], int]:
+    async with db.read() as session:
+        rows = await session.execute(
+            select(TargetUsage.period_kind, TargetUsage.period_key, TargetUsage.count).where(
+                TargetUsage.target_id == target_id
+            )
+        )
+        return {(kind, key): count for kind, key, count in rows}
+
+
+async def held(db: Database, target_id: str | None = None) -> list[str]:
+    query = select(TargetClaim.call_ref).order_by(TargetClaim.call_ref)
+    if target_id is not None:
+        query = query.where(TargetClaim.target_id == target_id)
+    async with db.read() as session:
+        return list(await session.scalars(query))
+
+
+async def set_count(db: Database, target: Target, campaign: Campaign, kind: str, n: int) -> None:
+    """Put one of the target's current counters at ``n`` (as earlier calls would have)."""
+    counter = next(c for c in claims.limited_counters(target, campaign, AT) if c.kind == kind)
+    async with db.write() as session:
+        await claims.insert_ignore(session, claims.USAGE, {
+            "target_id": target.id, "period_kind": kind, "period_key": counter.key, "count": n,
+        })  # fmt: skip
+        await session.execute(
+            update(TargetUsage)
+            .where(TargetUsage.target_id == target.id, TargetUsage.period_kind == kind)
+            .values(count=n)
+        )
+
+
+def test_hour_keys_fit_the_column_and_keep_fall_back_hours_apart(plan: Plan) -> None:
+    target, campaign = plan.targets()["t-hour"], plan_campaign(plan)
+    first = datetime(2026, 11, 1, 6, 30, tzinfo=UTC)  # 01:30 CDT
+    second = first + timedelta(hours=1)  # 01:30 CST, the same wall-clock hour again
+    keys = [claims.limited_counters(target, campaign, at)[0].key for at in (first, second)]
+    assert keys == ["20261101T01-0500", "20261101T01-0600"]
+    assert all(len(key) <= claims.PERIOD_KEY_LEN for key in keys)
+
+
+async def test_the_last_slot_is_granted_and_then_nothing(
+    db: Database, plan: Plan, wiring: Wiring
+) -> None:
+    target, campaign = plan.targets()["t-hour"], plan_campaign(plan)
+    await set_count(db, target, campaign, "hour", 10)  # cap 11
+    assert await wiring.store.claim("call-a", target, campaign, AT)
+    assert not await wiring.store.claim("call-b", target, campaign, AT)
+    assert list((await counters(db, "t-hour")).values()) == [11]
+    assert await held(db) == ["call-a"]
+    assert not wiring.store.degraded
+
+
+async def test_a_full_counter_refuses_the_claim_and_takes_nothing_else(
+    db: Database, plan: Plan, wiring: Wiring
+) -> None:
+    target, campaign = plan.targets()["t-all"], plan_campaign(plan)
+    assert await wiring.store.claim("call-a", target, campaign, AT)
+    before = await counters(db, "t-all")
+    await set_count(db, target, campaign, "day", 12)  # live, then hour, are taken before day
+    assert not await wiring.store.claim("call-b", target, campaign, AT)
+    after = await counters(db, "t-all")
+    assert {k: v for k, v in after.items() if k[0] != "day"} == {
+        k: v for k, v in before.items() if k[0] != "day"
+    }
+    assert after[next(k for k in after if k[0] == "live")] == 1
+    assert await held(db) == ["call-a"]
+    await wiring.store.release("call-b", "t-all", connected=False)  # refused: nothing to give
+    assert await counters(db, "t-all") == after
+
+
+async def test_release_gives_back_the_period_it_claimed_not_the_current_one(
+    db: Database, plan: Plan, wiring: Wiring
+) -> None:
+    target, campaign = plan.targets()["t-all"], plan_campaign(plan)
+    before_the_hour = datetime(2026, 3, 10, 19, 59, 59, tzinfo=UTC)  # 14:59:59 CDT
+    assert await wiring.store.claim("kept", target, campaign, before_the_hour)
+    assert await wiring.store.claim("dropped", target, campaign, before_the_hour)
+    next_hour = before_the_hour + timedelta(seconds=2)
+    assert await wiring.store.claim("later", target, campaign, next_hour)
+    # Both calls end after 15:00: their slots belong to the 14h counter all the same.
+    await wiring.store.release("kept", "t-all", connected=True)
+    await wiring.store.release("dropped", "t-all", connected=False)
+    assert await counters(db, "t-all") == {
+        ("live", ""): 1,  # "later" is still up
+        ("hour", "20260310T14-0500"): 1,
+        ("hour", "20260310T15-0500"): 1,
+        ("day", "2026-03-10"): 2,
+        ("month", "2026-03"): 2,
+    }
+
+
+async def test_releasing_twice_or_from_another_process_changes_nothing(
+    db: Database, plan: Plan, wiring: Wiring, tmp_path: object
+) -> None:
+    target, campaign = plan.targets()["t-all"], plan_campaign(plan)
+    assert await wiring.store.claim("call-a", target, campaign, AT)
+    assert await wiring.store.claim("call-b", target, campaign, AT)
+    await wiring.store.release("call-a", "t-all", connected=False)
+    once = await counters(db, "t-all")
+    await wiring.store.release("call-a", "t-all", connected=False)
+    await wiring.store.release("call-a", "t-all", connected=True)
+    async with db.write() as session:  # another process ending the same claim again
+        await claims.give_back(
+            session, "call-a", "t-all", claims.limited_counters(target, campaign, AT),
+            connected=False,
+        )  # fmt: skip
+    assert await counters(db, "t-all") == once
+    assert set(once.values()) == {1}  # call-b's slots, untouched
+    assert await held(db) == ["call-b"]
+
+
+async def test_a_crashed_process_leaves_claims_that_closing_and_sweeping_end(
+    db: Database, plan: Plan, wiring: Wiring
+) -> None:
+    target, campaign = plan.targets()["t-all"], plan_campaign(plan)
+    calls = [new_call(n) for n in range(3)]
+    for n, call in enumerate(calls):
+        await wiring.store.checkpoint(call)
+        assert await wiring.store.claim(call.id, target, campaign, AT - timedelta(hours=n * 3))
+    assert await wiring.writer.flush(5)
+    # The process dies here: no release ever comes. Its claims are rows, so they survive it.
+    live = ("live", "")
+    assert (await counters(db, "t-all"))[live] == 3
+
+    # The dialplan's hangup handler reports the first call: its record closes, its claim ends.
+    assert await wiring.store.close_orphan(calls[0].uniqueid, "16", AT.timestamp() + 60)
+    async with db.read() as session:
+        status = await session.scalar(select(Call.status).where(Call.ref == calls[0].id))
+    assert status == "closed"
+    assert sorted(await held(db)) == sorted(c.id for c in calls[1:])
+    assert (await counters(db, "t-all"))[live] == 2
+
+    # The others are never reported: the sweep ends claims older than any call can be.
+    assert await wiring.store.release_stale_claims(AT, timedelta(hours=4)) == 1
+    assert await held(db) == [calls[1].id]
+    after = await counters(db, "t-all")
+    assert after[live] == 1
+    assert sum(v for (kind, _), v in after.items() if kind == "day") == 3  # slots kept
+
+
+async def test_recount_live_repairs_counters_from_the_claims_held(
+    db: Database, plan: Plan, wiring: Wiring
+) -> None:
+    campaign = plan_campaign(plan)
+    for n, target_id in enumerate(["t-live", "t-live", "t-all"]):
+        assert await wiring.store.claim(f"c{n}", plan.targets()[target_id], campaign, AT)
+    async with db.write() as session:  # counters out of step, as a hand edit could leave them
+        await session.execute(update(TargetUsage).values(count=TargetUsage.count + 5))
+    async with db.write() as session:
+        await claims.recount_live(session)
+    assert (await counters(db, "t-live"))[("live", "")] == 2
+    assert (await counters(db, "t-all"))[("live", "")] == 1
+
+
+async def test_loads_read_back_what_claims_took(db: Database, plan: Plan, wiring: Wiring) -> None:
+    campaign = plan_campaign(plan)
+    targets = [plan.targets()[t] for t in ("t-all", "t-free")]
+    for n in range(3):
+        assert await wiring.store.claim(f"c{n}", targets[0], campaign, AT)
+    assert await wiring.store.claim("f0", targets[1], campaign, AT)
+    await wiring.store.release("c0", "t-all", connected=True)
+    loads = await wiring.store.target_loads(campaign, targets, AT)
+    assert (loads["t-all"].active, loads["t-all"].hourly, loads["t-all"].daily) == (2, 3, 3)
+    assert loads["t-all"].monthly == 3
+    assert (loads["t-free"].active, loads["t-free"].hourly) == (1, 0)
+    later = await wiring.store.target_loads(campaign, targets, AT + timedelta(hours=1))
+    assert (later["t-all"].hourly, later["t-all"].daily) == (0, 3)
+
+
+async def test_a_claim_the_database_refuses_is_refused_not_granted_degraded(
+    db: Database, plan: Plan, wiring: Wiring
+) -> None:
+    ghost = plan.targets()["t-all"].model_copy(update={"id": "t-not-applied"})
+    assert not await wiring.store.claim("call-a", ghost, plan_campaign(plan), AT)
+    assert not wiring.store.degraded
+    assert wiring.store.degraded_claims == 0
+    async with db.read() as session:
+        assert await session.scalar(select(func.count()).select_from(TargetClaim)) == 0

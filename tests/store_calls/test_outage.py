@@ -1,0 +1,140 @@
+"""The database goes away mid-call, for real: calls are still routed, records wait in the
+journal, and once it is back every record lands exactly once, in its newest version.
+
+PostgreSQL: the test's own database stops accepting connections and its backends are
+terminated. SQLite: another connection holds the write lock (BEGIN IMMEDIATE) past the busy
+timeout; readers still read there (WAL), so only writes fail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+from sqlalchemy import event, func, select
+from sqlalchemy.engine import make_url
+
+from ivr.calls.record import Disposition
+from ivr.plans.schema import Plan
+from ivr.screening.rules import CallerHistory
+from ivr.store.db import Database
+from ivr.store.models import Call, TargetClaim, TargetUsage
+from store_calls.support import RACE_AT, new_call, plan_campaign, unwire, wire
+
+PG_ADMIN_DSN = os.environ.get("IVR_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+SQLITE_BUSY_MS = 100  # production waits 10 s; the test need not
+
+
+class Outage:
+    """Makes the database at ``url`` unavailable to the app, then available again."""
+
+    def __init__(self, url: str) -> None:
+        parsed = make_url(url)
+        self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        self.name = parsed.database or ""
+        self._lock: sqlite3.Connection | None = None
+
+    async def cut(self) -> None:
+        if self.is_sqlite:
+            # In a thread: the app's transaction under way needs the event loop to finish.
+            self._lock = await asyncio.to_thread(self._take_write_lock)
+            return
+        await self._admin(
+            f'ALTER DATABASE "{self.name}" WITH ALLOW_CONNECTIONS false',
+            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{self.name}'",
+        )
+
+    def _take_write_lock(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.name, isolation_level=None, timeout=5, check_same_thread=False)
+        conn.execute("BEGIN IMMEDIATE")
+        return conn
+
+    async def restore(self) -> None:
+        if self._lock is not None:
+            self._lock.execute("ROLLBACK")
+            self._lock.close()
+            self._lock = None
+        elif not self.is_sqlite:
+            await self._admin(f'ALTER DATABASE "{self.name}" WITH ALLOW_CONNECTIONS true')
+
+    async def _admin(self, *statements: str) -> None:
+        conn = await asyncpg.connect(PG_ADMIN_DSN)
+        try:
+            for statement in statements:
+                await conn.execute(statement)
+        finally:
+            await conn.close()
+
+
+@pytest.fixture
+async def app_db(db: Database) -> AsyncIterator[Database]:
+    """The app's own handle on the database (the ``db`` fixture stays the test's)."""
+    app = Database(db.url)
+    await app.connect()
+    if app.is_sqlite:
+
+        def short_busy_timeout(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+
+        event.listen(app.engine.sync_engine, "connect", short_busy_timeout)
+    yield app
+    await app.close()
+
+
+async def test_calls_go_on_while_the_database_is_away_and_land_once_it_is_back(
+    db: Database, app_db: Database, plan: Plan, tmp_path: Path
+) -> None:
+    wiring = await wire(app_db, tmp_path / "spool", retry_cap_s=0.3)
+    store, writer = wiring.store, wiring.writer
+    campaign, target = plan_campaign(plan), plan.targets()["t-all"]
+    before = new_call(0)
+    await store.checkpoint(before)
+    assert await store.claim(before.id, target, campaign, RACE_AT)  # a real claim, then...
+    outage = Outage(db.url)
+    await outage.cut()
+    try:
+        calls = [new_call(n) for n in range(1, 6)]
+        for call in calls:
+            await asyncio.wait_for(store.checkpoint(call), 5)  # the journal, not the database
+            history = await store.caller_history(call.caller or "", campaign, RACE_AT)
+            loads = await store.target_loads(campaign, [target], RACE_AT)
+            if not outage.is_sqlite:  # SQLite readers still read under a writer's lock
+                assert history == CallerHistory()
+                assert loads == {}
+            assert await store.claim(call.id, target, campaign, RACE_AT)  # routed anyway
+            call.disposition, call.status = Disposition.CONNECTED, "closed"
+            await store.release(call.id, target.id, connected=True)
+            await asyncio.wait_for(store.checkpoint(call), 5)
+        before.status = "closed"
+        await store.release(before.id, target.id, connected=False)  # fails: kept for later
+        await store.checkpoint(before)
+        assert store.degraded and store.degraded_claims == 5
+        # Every release waits for the database: a claim's fate is unknown when it could not
+        # answer, and giving back a claim never taken is a no-op.
+        assert store.pending_releases == 6
+        assert not await writer.flush(1.0)  # the writer is retrying, not dropping
+        assert writer.backlog > 0 and writer.failures >= 2 and writer.database_away
+    finally:
+        await outage.restore()
+
+    assert await writer.flush(15)
+    assert not writer.database_away and writer.backlog == 0
+    await store.caller_history("+13125550100", campaign, RACE_AT)  # the next call's read
+    assert await store.retry_releases() == 0
+    assert not store.degraded
+    async with db.read() as session:
+        rows = (await session.execute(select(Call.ref, Call.version, Call.status))).all()
+        held = await session.scalar(select(func.count()).select_from(TargetClaim))
+        live = await session.scalar(
+            select(TargetUsage.count).where(TargetUsage.period_kind == "live")
+        )
+    assert sorted(rows) == sorted((c.id, 2, "closed") for c in [before, *calls])
+    assert (held, live) == (0, 0)  # the release kept during the outage was given back
+    assert wiring.journal.unapplied_count == 0
+    await unwire(wiring)

@@ -1,0 +1,171 @@
+"""The record writer: batches, newest version wins, whole timelines replaced, refused snapshots
+set aside with their reason while the rest is written, journal trimmed once applied."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, func, select
+
+from ivr.calls.record import CallLog, Disposition
+from ivr.store.db import Database
+from ivr.store.journal import JournalEntry
+from ivr.store.models import Call, CallEvent, RoutingAttempt
+from store_calls.support import Wiring, new_call, unwire, wire
+
+
+@contextmanager
+def transactions(db: Database) -> Iterator[dict[str, int]]:
+    """Count transactions begun and statements sent while the block runs."""
+    seen = {"begin": 0, "statements": 0}
+
+    def on_begin(_conn: Any) -> None:
+        seen["begin"] += 1
+
+    def on_statement(*_args: Any) -> None:
+        seen["statements"] += 1
+
+    engine = db.engine.sync_engine
+    event.listen(engine, "begin", on_begin)
+    event.listen(engine, "before_cursor_execute", on_statement)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "begin", on_begin)
+        event.remove(engine, "before_cursor_execute", on_statement)
+
+
+async def stored(db: Database, ref: str) -> tuple[Call, list[str], list[str | None]]:
+    async with db.read() as session:
+        call = (await session.scalars(select(Call).where(Call.ref == ref))).one()
+        kinds = await session.scalars(
+            select(CallEvent.kind).where(CallEvent.call_id == call.id).order_by(CallEvent.seq)
+        )
+        statuses = await session.scalars(
+            select(RoutingAttempt.dial_status)
+            .where(RoutingAttempt.call_id == call.id)
+            .order_by(RoutingAttempt.seq)
+        )
+        return call, list(kinds), list(statuses)
+
+
+async def call_count(db: Database) -> int:
+    async with db.read() as session:
+        return await session.scalar(select(func.count()).select_from(Call)) or 0
+
+
+def routed(call: CallLog, status: str) -> CallLog:
+    attempt = call.begin_attempt(call.started_at + 5, "PJSIP/t-all", "t-all", "buyer")
+    attempt.dial_status, attempt.ended_at = status, call.started_at + 9
+    call.event(call.started_at + 9, "dial.end", status=status)
+    return call
+
+
+async def test_many_checkpoints_are_written_in_few_transactions(
+    db: Database, tmp_path: Path
+) -> None:
+    wiring = await wire(db, tmp_path / "spool", start_writer=False)
+    calls = [new_call(n) for n in range(150)]
+    for call in calls:
+        await wiring.store.checkpoint(call)  # opened
+        await wiring.store.checkpoint(routed(call, "BUSY"))  # routed: 300 snapshots in all
+    with transactions(db) as seen:
+        wiring.writer.start()
+        assert await wiring.writer.flush(10)
+    assert seen["begin"] == 1
+    assert await call_count(db) == 150
+    assert wiring.writer.written == 150
+    row, kinds, statuses = await stored(db, calls[7].id)
+    assert (row.version, kinds, statuses) == (2, ["call.start", "dial.end"], ["BUSY"])
+    await unwire(wiring)
+
+
+async def test_a_batch_of_500_calls_is_one_transaction(db: Database, tmp_path: Path) -> None:
+    wiring = await wire(db, tmp_path / "spool", start_writer=False, segment=1000)
+    for n in range(500):
+        await wiring.store.checkpoint(routed(new_call(n), "ANSWER"))
+    with transactions(db) as seen:
+        wiring.writer.start()
+        assert await wiring.writer.flush(20)
+    print(f"500 snapshots: {seen['begin']} transaction(s), {seen['statements']} statements")
+    assert seen["begin"] == 1
+    assert seen["statements"] < 20  # multi-row statements, not one per call
+    assert await call_count(db) == 500
+    await unwire(wiring)
+
+
+async def test_an_older_snapshot_replayed_after_a_newer_one_changes_nothing(
+    db: Database, wiring: Wiring
+) -> None:
+    call = new_call(1)
+    await wiring.store.checkpoint(call)
+    old = dict(call.snapshot())  # version 2: not journalled yet, replayed below
+    routed(call, "BUSY")
+    routed(call, "ANSWER")
+    call.disposition, call.status = Disposition.CONNECTED, "closed"
+    await wiring.store.checkpoint(call)  # version 3
+    assert await wiring.writer.flush(5)
+    wiring.writer.submit(JournalEntry(-1, old))
+    assert await wiring.writer.flush(5)
+    row, kinds, statuses = await stored(db, call.id)
+    assert (row.version, row.status, row.disposition) == (3, "closed", "connected")
+    assert statuses == ["BUSY", "ANSWER"]
+    assert kinds == ["call.start", "dial.end", "dial.end"]
+
+
+async def test_each_snapshot_replaces_the_timeline(db: Database, wiring: Wiring) -> None:
+    call = routed(routed(new_call(1), "BUSY"), "NOANSWER")
+    await wiring.store.checkpoint(call)
+    assert await wiring.writer.flush(5)
+    call.events = call.events[:1]  # a snapshot is the whole story: rows follow it exactly
+    call.attempts = call.attempts[1:]
+    call.attempts[0].seq = 1
+    await wiring.store.checkpoint(call)
+    assert await wiring.writer.flush(5)
+    _, kinds, statuses = await stored(db, call.id)
+    assert (kinds, statuses) == (["call.start"], ["NOANSWER"])
+
+
+async def test_refused_snapshots_are_set_aside_and_the_rest_written(
+    db: Database, wiring: Wiring, tmp_path: Path
+) -> None:
+    calls = [new_call(n) for n in range(20)]
+    calls[5].campaign_id = "no-such-campaign"  # foreign key violation
+    broken = calls[12]
+    for call in calls:
+        await wiring.store.checkpoint(call)
+    broken_snapshot = broken.snapshot()
+    del broken_snapshot["started_at"]  # a record no row can be built from
+    wiring.writer.submit(JournalEntry(-1, broken_snapshot))
+    assert await wiring.writer.flush(10)
+
+    assert await call_count(db) == 19  # calls[12] has its valid version 1 stored
+    assert wiring.writer.rejected == 2
+    assert not wiring.store.degraded
+    lines = (tmp_path / "spool" / "rejected.jsonl").read_text().splitlines()
+    rejected = {json.loads(line)["snapshot"]["id"]: json.loads(line)["error"] for line in lines}
+    assert set(rejected) == {calls[5].id, broken.id}
+    assert "IntegrityError" in rejected[calls[5].id]
+    assert "started_at" in rejected[broken.id]
+    assert wiring.journal.unapplied_count == 0
+
+
+async def test_applied_journal_segments_are_deleted(db: Database, tmp_path: Path) -> None:
+    wiring = await wire(db, tmp_path / "spool", segment=10)
+    for n in range(35):
+        await wiring.store.checkpoint(new_call(n))
+    assert await wiring.writer.flush(5)
+    segments = sorted((tmp_path / "spool" / "journal").glob("journal-*.jsonl"))
+    assert len(segments) == 1  # only the segment still being appended to
+    assert wiring.journal.unapplied_count == 0
+    await unwire(wiring)
+    again = await wire(db, tmp_path / "spool", start_writer=False)
+    assert again.writer.backlog == 5  # the open segment is replayed, harmlessly
+    again.writer.start()
+    assert await again.writer.flush(5)
+    assert await call_count(db) == 35
+    await unwire(again)
