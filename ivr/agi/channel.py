@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import math
+from typing import NoReturn
 
 from ivr.agi.api import (
     AgiCommandError,
@@ -31,7 +32,15 @@ from ivr.agi.api import (
 )
 from ivr.agi.connection import AgiConnection
 from ivr.agi.quoting import build_command
-from ivr.agi.replies import DEAD_CHANNEL, AgiReply, MalformedReply, parse_reply, reply_code
+from ivr.agi.replies import (
+    DEAD_CHANNEL,
+    HANGUP_LINE,
+    AgiReply,
+    MalformedReply,
+    is_last_line,
+    parse_reply,
+    reply_code,
+)
 
 log = logging.getLogger("ivr.agi.call")
 
@@ -92,11 +101,27 @@ class AgiChannel:
     ) -> AgiReply:
         """Send one command, return its 200 reply; 511 -> ``ChannelHungUp``, other codes ->
         ``AgiCommandError``. ``timeout_s`` replaces the server's command timeout for commands
-        that last as long as the caller wants (``math.inf``: no limit)."""
+        that last as long as the caller wants (``math.inf``: no limit).
+
+        The hot path of every call: one coroutine from here to the connection's reply line."""
         if needs_live_channel and self.hung_up:
             raise ChannelHungUp(f"{' '.join(words)}: the caller hung up")
         line = build_command(words, args)
-        reply = await self._roundtrip(line, self._timeout_s if timeout_s is None else timeout_s)
+        conn = self._conn
+        hangup_before = conn.hangup_seen
+        started = conn.loop_time()
+        deadline = started + (self._timeout_s if timeout_s is None else timeout_s)
+        conn.send(line)
+        if self._debug:
+            log.debug("%s >> %r", self.env.uniqueid, line)
+        try:
+            first = await conn.read_line(deadline)
+            code, more = reply_code(first)
+            lines = await self._read_block(first, code, deadline) if more else (first,)
+            reply = parse_reply(lines, code)
+        except (AgiTimeout, MalformedReply) as exc:
+            self._give_up(line, started, exc)
+        self._record(line, reply, started, conn.hangup_seen and not hangup_before)
         if reply.code == 200:
             return reply
         if reply.code == DEAD_CHANNEL:
@@ -104,43 +129,36 @@ class AgiChannel:
             raise ChannelHungUp(f"{' '.join(words)}: {reply.text}")
         raise AgiCommandError(line[:-1].decode(), reply.code, reply.text)
 
-    async def _roundtrip(self, line: bytes, timeout_s: float) -> AgiReply:
-        conn = self._conn
-        hangup_before = conn.hangup_seen
-        started = conn.loop_time()
-        conn.send(line)
-        if self._debug:
-            log.debug("%s >> %r", self.env.uniqueid, line)
-        try:
-            reply = await self._read_reply(started + timeout_s)
-        except (AgiTimeout, MalformedReply) as exc:
-            conn.abort()
-            self._record(line, "", started, [])
-            if isinstance(exc, AgiTimeout):
-                raise AgiTimeout(f"{line[:-1].decode()!r}: no reply in time") from None
-            raise AgiCommandError(line[:-1].decode(), 0, str(exc)) from None
-        extra = list(reply.lines[1:])
-        if conn.hangup_seen and not hangup_before:
-            extra.append("HANGUP")
-        self._record(line, reply.lines[0], started, extra)
-        if self._debug:
-            log.debug("%s << %r", self.env.uniqueid, reply.lines)
-        return reply
-
-    async def _read_reply(self, deadline: float) -> AgiReply:
-        conn = self._conn
-        first = await conn.read_line(deadline)
-        code, more = reply_code(first)
+    async def _read_block(self, first: str, code: int, deadline: float) -> tuple[str, ...]:
+        """The rest of a multi-line (``520-``) reply, up to its ``520 `` line."""
         lines = [first]
-        while more:
-            line = await conn.read_line(deadline)
+        while True:
+            line = await self._conn.read_line(deadline)
             lines.append(line)
-            more = not line.startswith(f"{code} ")
-        return parse_reply(tuple(lines))
+            if is_last_line(code, line):
+                return tuple(lines)
 
-    def _record(self, line: bytes, reply: str, started: float, extra: list[str]) -> None:
-        elapsed = self._conn.loop_time() - started
-        self.records.append(CommandRecord(line[:-1].decode(), reply, elapsed, extra))
+    def _give_up(self, line: bytes, started: float, exc: Exception) -> NoReturn:
+        """No (usable) reply: the reply stream is out of step, so the call is over."""
+        self._conn.abort()
+        self.records.append(CommandRecord(line[:-1].decode(), "", self._elapsed(started), []))
+        if isinstance(exc, AgiTimeout):
+            raise AgiTimeout(f"{line[:-1].decode()!r}: no reply in time") from None
+        raise AgiCommandError(line[:-1].decode(), 0, str(exc)) from None
+
+    def _record(self, line: bytes, reply: AgiReply, started: float, hangup_pushed: bool) -> None:
+        lines = reply.lines
+        extra = list(lines[1:]) if len(lines) > 1 else []
+        if hangup_pushed:
+            extra.append(HANGUP_LINE)
+        self.records.append(
+            CommandRecord(line[:-1].decode(), lines[0], self._elapsed(started), extra)
+        )
+        if self._debug:
+            log.debug("%s << %r", self.env.uniqueid, lines)
+
+    def _elapsed(self, started: float) -> float:
+        return self._conn.loop_time() - started
 
     # --- CallChannel ------------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ivr.agi.api import AgiConnectionLost, AgiEnvironment, AgiTimeout
-from ivr.agi.environment import HeaderError, build_environment, parse_header_line
+from ivr.agi.environment import HeaderError, build_environment, parse_header_lines
 from ivr.agi.replies import HANGUP_LINE
 
 log = logging.getLogger(__name__)
@@ -149,11 +149,11 @@ class AgiConnection(asyncio.Protocol):
         if len(lines) > self._limits.max_header_lines:
             self._reject("too many header lines")
             return
-        if any(len(line) > self._limits.max_line_bytes for line in lines):
+        if lines and max(map(len, lines)) > self._limits.max_line_bytes:
             self._reject("header line too long")
             return
         try:
-            header = dict(parse_header_line(line) for line in lines)
+            header = parse_header_lines(lines)
         except HeaderError as exc:
             self._reject(str(exc))
             return

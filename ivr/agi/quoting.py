@@ -28,7 +28,8 @@ MAX_WORDS = 127  # res_agi.c MAX_ARGS - 1
 MAX_LINE_BYTES = 8191  # fgets(buf, 8192): the "\n" included
 
 _COMMAND_WORD = re.compile(r"[A-Za-z]+")
-_CHECKED_WORDS: set[tuple[str, ...]] = set()  # command words are constants: check them once
+# Command words are constants: each tuple is checked once, then its wire prefix is reused.
+_PREFIXES: dict[tuple[str, ...], str] = {}
 
 
 class UnsafeAgiArgument(AgiError, ValueError):
@@ -44,19 +45,25 @@ def quote_argument(value: str) -> str:
     return '"' + value + '"'
 
 
+def _prefix(words: Sequence[str]) -> str:
+    key = words if isinstance(words, tuple) else tuple(words)
+    prefix = _PREFIXES.get(key)
+    if prefix is None:
+        if not key or not all(_COMMAND_WORD.fullmatch(word) for word in key):
+            raise UnsafeAgiArgument(f"bad AGI command words: {list(key)!r}")
+        prefix = _PREFIXES[key] = " ".join(key)
+    return prefix
+
+
 def build_command(words: Sequence[str], args: Sequence[str] = ()) -> bytes:
     """The wire form of one command: ``words`` (e.g. ``("GET", "VARIABLE")``) sent bare,
     ``args`` each quoted, ending with ``\\n``."""
-    key = words if isinstance(words, tuple) else tuple(words)
-    if key not in _CHECKED_WORDS:
-        if not key or not all(_COMMAND_WORD.fullmatch(word) for word in key):
-            raise UnsafeAgiArgument(f"bad AGI command words: {list(key)!r}")
-        _CHECKED_WORDS.add(key)
+    prefix = _prefix(words)
     if len(words) + len(args) > MAX_WORDS:
         raise UnsafeAgiArgument("too many AGI arguments: Asterisk would drop the extra ones")
-    parts = [*words, *(quote_argument(arg) for arg in args)]
+    text = prefix + " " + " ".join(map(quote_argument, args)) + "\n" if args else prefix + "\n"
     try:
-        line = (" ".join(parts) + "\n").encode("utf-8")
+        line = text.encode("utf-8")
     except UnicodeEncodeError as exc:
         raise UnsafeAgiArgument("an AGI argument is not encodable as UTF-8") from exc
     if len(line) > MAX_LINE_BYTES:

@@ -49,6 +49,8 @@ class AgiReply:
 
 def reply_code(line: str) -> tuple[int, bool]:
     """The status code of a reply's first line and whether more lines follow (``520-``)."""
+    if line.startswith("200 "):  # nearly every reply: skip the general checks
+        return 200, False
     if len(line) < 3 or not line[:3].isdigit() or (len(line) > 3 and line[3] not in " -"):
         raise MalformedReply(f"not an AGI reply: {line[:80]!r}")
     return int(line[:3]), line[3:4] == "-"
@@ -59,10 +61,12 @@ def is_last_line(code: int, line: str) -> bool:
     return line.startswith(f"{code} ")
 
 
-def parse_reply(lines: tuple[str, ...]) -> AgiReply:
-    """A whole reply (one line, or a ``520-`` block) as an ``AgiReply``."""
+def parse_reply(lines: tuple[str, ...], code: int | None = None) -> AgiReply:
+    """A whole reply (one line, or a ``520-`` block) as an ``AgiReply``; ``code``: the
+    first line's code when the caller already read it with ``reply_code``."""
     first = lines[0]
-    code, _ = reply_code(first)
+    if code is None:
+        code, _ = reply_code(first)
     text = first[4:]
     if code != 200:
         return AgiReply(code=code, text=text, lines=lines)
