@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import pytest
+from db_outage import Outage
 from sqlalchemy import event, func, select
-from sqlalchemy.engine import make_url
 
 from ivr.calls.record import Disposition
 from ivr.plans.schema import Plan
@@ -29,47 +27,6 @@ from store_calls.support import RACE_AT, new_call, plan_campaign, unwire, wire
 
 PG_ADMIN_DSN = os.environ.get("IVR_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 SQLITE_BUSY_MS = 100  # production waits 10 s; the test need not
-
-
-class Outage:
-    """Makes the database at ``url`` unavailable to the app, then available again."""
-
-    def __init__(self, url: str) -> None:
-        parsed = make_url(url)
-        self.is_sqlite = parsed.get_backend_name() == "sqlite"
-        self.name = parsed.database or ""
-        self._lock: sqlite3.Connection | None = None
-
-    async def cut(self) -> None:
-        if self.is_sqlite:
-            # In a thread: the app's transaction under way needs the event loop to finish.
-            self._lock = await asyncio.to_thread(self._take_write_lock)
-            return
-        await self._admin(
-            f'ALTER DATABASE "{self.name}" WITH ALLOW_CONNECTIONS false',
-            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{self.name}'",
-        )
-
-    def _take_write_lock(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.name, isolation_level=None, timeout=5, check_same_thread=False)
-        conn.execute("BEGIN IMMEDIATE")
-        return conn
-
-    async def restore(self) -> None:
-        if self._lock is not None:
-            self._lock.execute("ROLLBACK")
-            self._lock.close()
-            self._lock = None
-        elif not self.is_sqlite:
-            await self._admin(f'ALTER DATABASE "{self.name}" WITH ALLOW_CONNECTIONS true')
-
-    async def _admin(self, *statements: str) -> None:
-        conn = await asyncpg.connect(PG_ADMIN_DSN)
-        try:
-            for statement in statements:
-                await conn.execute(statement)
-        finally:
-            await conn.close()
 
 
 @pytest.fixture
