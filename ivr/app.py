@@ -20,11 +20,17 @@ from pathlib import Path
 from ivr.agi.channel import AgiChannel
 from ivr.agi.router import Router
 from ivr.agi.server import FastAgiServer
+from ivr.ami.live_view import concurrency_by_target
+from ivr.ami.service import AmiService
+from ivr.ami.stored_calls import SqlStoredCalls
+from ivr.ami.targets import endpoint_index
 from ivr.calls.deps import CallDeps
 from ivr.calls.hangup_report import handle_hangup_report
 from ivr.calls.inbound import handle_inbound
+from ivr.calls.reconcile import Reconciler
 from ivr.clock import Clock, SystemClock, utc_datetime
 from ivr.menus import resolver_for_dir
+from ivr.metrics import LiveState, SwitchMetrics
 from ivr.plans.loader import load_plan_files
 from ivr.settings import Settings
 from ivr.store import migrate
@@ -67,6 +73,7 @@ class Switch:
             asterisk_recordings_dir=settings.asterisk_recordings_dir,
             rng=random.Random(seed),
         )
+        self._wire_ami(settings)
         self.router = Router()
         self.router.register("inbound", self._inbound)
         self.router.register("hangup", self._hangup)
@@ -75,6 +82,39 @@ class Switch:
         self._janitor: asyncio.Task[None] | None = None
         self.agi_address: tuple[str, int] | None = None
         self.web_address: tuple[str, int] | None = None
+
+    def _wire_ami(self, settings: Settings) -> None:
+        """AMI (when configured), reconciliation of lost calls, metrics, the live event bus."""
+        stored = SqlStoredCalls(self.db, lambda: self.plan.view.target_buyers)
+        self.reconciler = Reconciler(self.deps, stored=stored, grace_s=settings.ami_cdr_grace_s)
+        self.ami: AmiService | None = None
+        if settings.ami_enabled:
+            self.ami = AmiService(settings, self.clock, self.reconciler.ami_finished)
+            self.reconciler.tracker = self.ami.tracker
+        self.metrics = SwitchMetrics(self._metrics_state)
+        self.deps.session_hooks += [self.metrics.session_ended, self.reconciler.session_ended]
+
+    def target_endpoints(self) -> dict[str, str]:
+        """Dial string -> target id, from the live plan."""
+        return endpoint_index(self.plan.view.targets.values())
+
+    def _metrics_state(self) -> LiveState:
+        agi_calls = self.agi.active_calls
+        if self.ami is None:
+            return LiveState(agi_calls, reconciled=self.reconciler.stats.reconciled)
+        stats = self.ami.client.stats
+        return LiveState(
+            agi_calls,
+            ami_configured=True,
+            ami_connected=self.ami.client.connected,
+            ami_connects=stats.connects,
+            ami_reconnects=stats.reconnects,
+            ami_login_failures=stats.login_failures,
+            ami_calls=len(self.ami.tracker.calls),
+            target_concurrency=concurrency_by_target(self.ami.tracker, self.target_endpoints()),
+            bus_dropped=self.ami.bus.drops(),
+            reconciled=self.reconciler.stats.reconciled,
+        )
 
     async def _inbound(self, channel: AgiChannel) -> None:
         await handle_inbound(channel, self.deps)
@@ -102,8 +142,10 @@ class Switch:
         self.web_address = await self.web.start(s.web_host, s.web_port)
         log.info("FastAGI on %s:%d, web console on http://%s:%d/", *self.agi_address,
                  *self.web_address)  # fmt: skip
-        if not s.ami_enabled:
+        if self.ami is None:
             log.info("AMI is not configured (IVR_AMI_HOST): running without live AMI state")
+        else:
+            await self.ami.start()
 
     async def _sweep_stale_claims(self) -> None:
         """A crashed process leaves its claims behind; free them once no call can be that old,
@@ -115,6 +157,9 @@ class Switch:
 
     async def stop(self) -> None:
         await self.agi.stop(self.settings.shutdown_grace_s)
+        if self.ami is not None:
+            await self.ami.stop()
+        await self.reconciler.close()
         await self.web.stop()
         await self.plan.close()
         if self._janitor is not None:

@@ -44,6 +44,12 @@ class Settings(BaseSettings):
     ami_port: int = Field(default=5038, ge=1, le=65535)
     ami_user: str | None = None
     ami_secret: SecretStr | None = None
+    ami_ping_interval_s: float = Field(default=10.0, gt=0)
+    ami_action_timeout_s: float = Field(default=10.0, gt=0)
+    ami_reconnect_base_s: float = Field(default=0.5, gt=0)
+    ami_reconnect_cap_s: float = Field(default=30.0, gt=0)
+    # Cdr events may follow a call's last Hangup: reconciliation waits this long for them.
+    ami_cdr_grace_s: float = Field(default=1.0, ge=0)
 
     agi_command_timeout_s: float = Field(default=30.0, gt=0)
     shutdown_grace_s: float = Field(default=30.0, ge=0)

@@ -84,6 +84,23 @@ class CallStateTracker:
         self.finished.clear()
         return records
 
+    def take(self, linkedid: str) -> CallRecord | None:
+        """One finished call, removed from the tracker (None if unknown or still live)."""
+        record = self.finished.pop(linkedid, None)
+        if record is not None:
+            self._forget(record)
+        return record
+
+    def find_channel(self, uniqueid: str) -> str | None:
+        """The channel name of a live channel (the caller's or a leg's), for a Hangup action."""
+        call = self.calls.get(self._linkedid_of.get(uniqueid, ""))
+        if call is None or uniqueid not in call.live_channels:
+            return None
+        if uniqueid == call.caller_uniqueid:
+            return call.caller_channel
+        leg = call.leg(uniqueid)
+        return leg.channel if leg is not None else None
+
     # -- events ------------------------------------------------------------------------------
 
     def apply(self, event: Event, received_at: float) -> None:

@@ -38,12 +38,14 @@ MENU_DISPOSITIONS = {
 async def handle_inbound(channel: CallChannel, deps: CallDeps) -> None:
     call = open_call(channel.env, deps.clock.time())
     deps.live[call.uniqueid] = call
+    lost = False
     try:
         await _story(channel, call, deps)
     except AgiConnectionLost:
         # Asterisk never closes the socket itself (flowE): it died or the network was cut, so
         # nothing says whether the caller left or was still talking. Close the record as
-        # failed rather than guess; nothing more can be sent for this call.
+        # failed rather than guess; AMI reconciliation finishes it from what Asterisk saw.
+        lost = True
         call.event(deps.clock.time(), "session.lost")
         await _close_unfinished(call, deps)
     except ChannelHungUp:
@@ -54,6 +56,7 @@ async def handle_inbound(channel: CallChannel, deps: CallDeps) -> None:
         raise
     finally:
         deps.live.pop(call.uniqueid, None)
+        deps.session_ended(call, lost)
 
 
 def open_call(env: AgiEnvironment, now: float) -> CallLog:

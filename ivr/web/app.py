@@ -1,7 +1,8 @@
 """The web console and its JSON API (aiohttp).
 
-What it serves today, and no more: a page of recent calls, health, the recent calls as JSON,
-and one call in full with its timeline. It binds to loopback by default and has no login yet,
+What it serves: a page of recent calls, health, the recent calls as JSON, one call in full
+with its timeline, the live calls (JSON and Server-Sent Events), operator actions over AMI and
+Prometheus metrics. It binds to loopback by default and has no login yet,
 so it must not be exposed.
 """
 
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from ivr.web import calls_api, health, pages
+from ivr.web import actions_api, calls_api, health, live_api, metrics_api, pages
 from ivr.web.keys import SWITCH
 
 if TYPE_CHECKING:
@@ -30,6 +31,12 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/healthz", health.health)
     app.router.add_get("/api/calls", calls_api.recent_calls)
     app.router.add_get("/api/calls/{ref}", calls_api.one_call)
+    app.router.add_get("/api/live", live_api.live)
+    app.router.add_get("/api/live/stream", live_api.live_stream)
+    app.router.add_post("/api/live/{uniqueid}/hangup", actions_api.hangup)
+    app.router.add_post("/api/targets/{target_id}/test-call", actions_api.test_call)
+    app.router.add_post("/api/asterisk/reload", actions_api.reload_dialplan)
+    app.router.add_get("/metrics", metrics_api.metrics)
 
 
 class WebConsole:

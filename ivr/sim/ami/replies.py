@@ -34,6 +34,8 @@ def unknown_action(name: str, action_id: str | None) -> list[str]:
 def command_output(command: str) -> list[str]:
     if command.strip() == "core show version":
         return [VERSION_OUTPUT]
+    if command.split() == ["dialplan", "reload"]:  # pbx_config.c prints exactly this
+        return ["Dialplan reloaded."]
     word = command.split()[0] if command.split() else ""
     return [f"No such command '{word}' (type 'core show help {word}' for other possible commands)"]
 
