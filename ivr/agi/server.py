@@ -56,10 +56,14 @@ class FastAgiServer:
         """Sockets not closed yet, calls and half-read headers alike."""
         return len(self._connections)
 
-    async def start(self, host: str = "127.0.0.1", port: int = 4573) -> tuple[str, int]:
-        """Listen; returns the bound address (``port=0`` picks a free port)."""
+    async def start(
+        self, host: str = "127.0.0.1", port: int = 4573, *, backlog: int = 1024
+    ) -> tuple[str, int]:
+        """Listen; returns the bound address (``port=0`` picks a free port). ``backlog``:
+        connects the kernel queues before accept; asyncio's default of 100 makes a burst of
+        calls wait for the kernel's 1 s SYN retry (the kernel caps it at net.core.somaxconn)."""
         loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(self._new_connection, host, port)
+        self._server = await loop.create_server(self._new_connection, host, port, backlog=backlog)
         bound = self._server.sockets[0].getsockname()
         log.info("FastAGI listening on %s:%s", bound[0], bound[1])
         return bound[0], bound[1]

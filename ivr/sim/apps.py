@@ -8,7 +8,8 @@ from collections.abc import Callable
 
 from ivr.sim.call import Call
 from ivr.sim.callee_gosub import violation
-from ivr.sim.dial import parse_dial, run_dial
+from ivr.sim.dial import parse_dial, reaches_bridge, run_dial
+from ivr.sim.hold import BridgeHold
 from ivr.sim.media import SAMPLE_RATE
 
 App = Callable[[Call, str], int]
@@ -29,6 +30,21 @@ def dial(call: Call, data: str) -> int:
     if attempt.caller_hung_up:
         call.mark_hung_up()
     return attempt.result
+
+
+def dial_hold(call: Call, argv: list[str]) -> BridgeHold | None:
+    """The hold of the bridge this command is about to make, when it is an ``EXEC Dial``
+    whose target answers with ``DialOutcome.answer_until`` and the Dial will bridge."""
+    if len(argv) < 3 or argv[0].lower() != "exec" or argv[1].lower() != "dial":
+        return None
+    if call.channel.hung_up:
+        return None
+    request = parse_dial(argv[2])
+    outcome = call.scripted_outcome(request)
+    if outcome.hold is None:
+        return None
+    number = len(call.dials) + 1
+    return outcome.hold if reaches_bridge(call.channel, request, outcome, number) else None
 
 
 def mix_monitor(call: Call, data: str) -> int:

@@ -5,7 +5,7 @@ library, the recordings and dials so far. AGI command handlers and EXEC applicat
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ivr.sim.caller import Event
@@ -59,8 +59,18 @@ class Call:
         self.played: list[PlayedPrompt] = []
         self.hangup_seen = False  # the caller hung up during this command: push HANGUP after it
         self.violations: list[str] = []  # breaches of docs/contracts.md, for the report
+        # Real seconds the coming Dial's bridge was held (DialOutcome.answer_until): the
+        # session waits for the release first, then the Dial plays with this talk time.
+        self.held_talk_s: float | None = None
 
     def outcome_for(self, request: DialRequest) -> DialOutcome:
+        outcome = self.scripted_outcome(request)
+        if outcome.hold is not None:
+            talk_s, self.held_talk_s = self.held_talk_s or 0.0, None
+            outcome = replace(outcome, talk_s=talk_s)
+        return outcome
+
+    def scripted_outcome(self, request: DialRequest) -> DialOutcome:
         outcomes = self.script.dial_outcomes
         for key in (request.destination, request.resource, request.target):
             if key in outcomes:

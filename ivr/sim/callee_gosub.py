@@ -47,6 +47,15 @@ def run_callee_gosub(channel: Channel, subroutine: str, g_option: bool) -> Gosub
     return _stop(result, g_option)
 
 
+def stops_bridge(channel: Channel, options: dict[str, str]) -> bool:
+    """Whether Dial's U() Gosub would stop the bridge now (changes nothing)."""
+    subroutine = options.get("U")
+    if subroutine is None or subroutine.split(",")[0].split("^")[0] != ANSWERED_SUBROUTINE:
+        return False
+    result = channel.inherited_by_new_channel().get("GOSUB_RESULT")
+    return result is not None and _stop(result, "g" in options) is not None
+
+
 def _stop(result: str, g_option: bool) -> GosubStop | None:
     upper = result.upper()
     if upper in STATUS_RESULTS:

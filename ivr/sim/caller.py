@@ -7,7 +7,6 @@ DTMF event, and a digit that ends while no command is reading is lost (corpus 01
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass
 
 from ivr.sim.script import (
@@ -39,12 +38,14 @@ class Event:
 
 class Caller:
     def __init__(self, script: CallScript) -> None:
-        self._digits: deque[Digit] = deque()
-        self._next_reads: deque[Press] = deque()
+        # Both kept in reverse order and taken with pop(): plain lists, because an empty deque
+        # already costs a 600-byte block and the double holds thousands of callers at once.
+        self._digits: list[Digit] = []  # latest end first
+        self._next_reads: list[Press] = [
+            press for press in reversed(script.presses) if press.at_s is None
+        ]
         for press in script.presses:
-            if press.at_s is None:
-                self._next_reads.append(press)
-            else:
+            if press.at_s is not None:
                 self._add(press, press.at_s)
         self._point = script.hangup
         self.hangup_at: float | None = None
@@ -54,10 +55,12 @@ class Caller:
         self.pressed: list[tuple[float, str]] = []  # digits Asterisk acted on, for the story
 
     def _add(self, press: Press, start: float) -> None:
+        ordered = self._digits[::-1]  # earliest end first, equal ends in press order
         for i, digit in enumerate(press.digits):
             begin = start + i * press.gap_s
-            self._digits.append(Digit(digit, begin, begin + press.duration_s))
-        self._digits = deque(sorted(self._digits, key=lambda d: d.end))
+            ordered.append(Digit(digit, begin, begin + press.duration_s))
+        ordered.sort(key=lambda d: d.end)  # stable: equal ends keep their press order
+        self._digits = ordered[::-1]
 
     # -- hang-up points that depend on what the server does ------------------------------
 
@@ -87,6 +90,14 @@ class Caller:
     def hang_up_now(self, now: float) -> None:
         self._hang_up_at(now)
 
+    def end_during_dial(self, number: int, start: float) -> float:
+        """When the caller is gone if the Nth Dial starts at ``start`` (changes nothing)."""
+        point = self._point
+        gone = self.end_of_caller()
+        if isinstance(point, HangupWhileRinging) and point.dial == number:
+            gone = min(gone, start + point.after_s)
+        return gone
+
     def end_of_caller(self) -> float:
         """When the caller is gone: the hang-up if scheduled, else when they give up."""
         return self._give_up_at if self.hangup_at is None else self.hangup_at
@@ -96,7 +107,7 @@ class Caller:
     def reading_starts(self, now: float) -> None:
         """A command that reads digits starts: the next 'press at the next read' is keyed."""
         if self._next_reads:
-            press = self._next_reads.popleft()
+            press = self._next_reads.pop()
             self._add(press, now + press.after_s)
 
     def wait(self, start: float, deadline: float | None, wanted: str) -> Event:
@@ -105,8 +116,8 @@ class Caller:
         self._drop_before(start)
         gone = self.end_of_caller()
         limit = gone if deadline is None else min(deadline, gone)
-        while self._digits and self._digits[0].end <= limit:
-            digit = self._digits.popleft()
+        while self._digits and self._digits[-1].end <= limit:
+            digit = self._digits.pop()
             if digit.digit in wanted:
                 self.pressed.append((digit.end, digit.digit))
                 return Event("digit", digit.end, digit.digit)
@@ -115,5 +126,5 @@ class Caller:
         return Event("timeout", deadline)
 
     def _drop_before(self, moment: float) -> None:
-        while self._digits and self._digits[0].end < moment:
-            self._digits.popleft()
+        while self._digits and self._digits[-1].end < moment:
+            self._digits.pop()

@@ -34,7 +34,7 @@ class LegCause:
     ast: str  # e.g. "User busy"
 
 
-@dataclass
+@dataclass(slots=True)
 class Channel:
     script: CallScript
     name: str

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-from ivr.sim.callee_gosub import run_callee_gosub
+from ivr.sim.callee_gosub import run_callee_gosub, stops_bridge
 from ivr.sim.channel import Channel, LegCause
 from ivr.sim.script import DialKind, DialOutcome
 
@@ -125,6 +125,22 @@ def run_dial(
     if kind is DialKind.ANSWER:
         return _answered(channel, request, outcome, leg, number)
     return _not_answered(channel, request, outcome, kind, leg)
+
+
+def reaches_bridge(
+    channel: Channel, request: DialRequest, outcome: DialOutcome, number: int
+) -> bool:
+    """Whether the Nth Dial, started now, would bridge caller and target (changes nothing):
+    the target answers within the timeout, before the caller leaves, and no U() Gosub stops
+    it. ``run_dial`` decides the same way."""
+    if outcome.kind is not DialKind.ANSWER:
+        return False
+    if request.timeout_s is not None and outcome.ring_s >= request.timeout_s:
+        return False
+    answer = channel.now + outcome.ring_s
+    if channel.caller.end_during_dial(number, channel.now) < answer:
+        return False
+    return not stops_bridge(channel, request.options)
 
 
 def _final_moment(

@@ -1,18 +1,28 @@
 """The Asterisk double: places simulated calls into a FastAGI server, on a virtual clock.
 
-Each call keeps its own virtual timeline (seconds from its header) and pushes the shared
-``ManualClock`` forward to its own "now" after every command, so a single call reads exactly
-the times Asterisk would give, and many concurrent calls stay cheap (no real sleeping; one small
-coroutine and one socket per call).
+Each call keeps its own virtual timeline (seconds from its header): a prompt, a ring or a talk
+takes no real time, so many concurrent calls stay cheap (one small coroutine and one socket per
+call). How that timeline meets the clock of the process is chosen with ``timeline``:
+
+* ``Timeline.SHARED`` (default): the call pushes the shared ``ManualClock`` forward to its own
+  "now" after every command, and time the server spends between commands (its clock moved)
+  passes on the call. Made for an app in the same process on that same ``ManualClock``: one call
+  at a time reads exactly the times Asterisk would give. Calls in flight together all push the
+  one clock, so under load each call's time grows with the others' work.
+* ``Timeline.PER_CALL``: every call runs on a private timeline that starts at ``clock``'s now
+  (any ``Clock``: a ``SystemClock`` for an app in another process) and moves only with that
+  call's own commands. Calls never disturb each other's times however many run at once; for
+  load and benchmarks.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+from enum import Enum
 from pathlib import Path
 
-from ivr.clock import ManualClock
+from ivr.clock import Clock, ManualClock
 from ivr.sim.call import Call
 from ivr.sim.caller import Caller
 from ivr.sim.channel import Channel
@@ -25,29 +35,47 @@ from ivr.sim.wire import agi_header
 THREAD_ID_BASE = 140_248_334_857_920
 
 
+class Timeline(Enum):
+    SHARED = "shared"  # every call pushes the one ManualClock (an app in the same process)
+    PER_CALL = "per-call"  # every call on its own timeline from the clock's now (load, benches)
+
+
 class AsteriskDouble:
     def __init__(
         self,
-        clock: ManualClock,
+        clock: Clock,
         recordings_dir: Path | None = None,
         prompts_dir: Path | None = None,
         *,
+        timeline: Timeline = Timeline.SHARED,
         default_prompt_s: float = 2.0,
         idle_grace_s: float = 0.5,
         first_channel: int = 0,
         server_silence_limit_s: float | None = None,
+        transcript: bool = True,
     ) -> None:
-        """``recordings_dir`` None: recordings are measured but no WAV is written.
+        """``clock``: a ``ManualClock`` the calls push (``Timeline.SHARED``), or any clock
+        whose now starts each call's private timeline (``Timeline.PER_CALL``).
+        ``recordings_dir`` None: recordings are measured but no WAV is written.
         ``idle_grace_s``: real seconds of server silence after which a caller scheduled to hang
         up meanwhile is taken to have hung up while the server was idle.
         ``server_silence_limit_s``: real seconds of server silence after which the double
         drops the session and reports ``gave_up_on_server``. Asterisk itself waits forever
-        (flowE); None keeps that."""
+        (flowE); None keeps that.
+        ``transcript`` False: reports keep no ``lines``/``exchanges`` (cheaper at scale)."""
         self.clock = clock
+        self.timeline = timeline
+        # The clock sessions push: None when each call keeps its own timeline.
+        self._shared_clock: ManualClock | None = None
+        if timeline is Timeline.SHARED:
+            if not isinstance(clock, ManualClock):
+                raise TypeError("Timeline.SHARED moves the clock: give it a ManualClock")
+            self._shared_clock = clock
         self.recordings_dir = recordings_dir
         self.prompts = PromptLibrary(prompts_dir, default_prompt_s)
         self.idle_grace_s = idle_grace_s
         self.server_silence_limit_s = server_silence_limit_s
+        self.transcript = transcript
         self._channels = itertools.count(first_channel)  # one counter for all legs, as Asterisk
         self._uniqueids = itertools.count(first_channel)
 
@@ -70,7 +98,28 @@ class AsteriskDouble:
             channel.variables["AGISTATUS"] = "FAILURE"
             report.variables = dict(channel.variables)
             return report
-        header = agi_header(
+        try:
+            session = AgiSession(
+                call,
+                self._shared_clock,
+                report,
+                reader,
+                writer,
+                self.idle_grace_s,
+                self.server_silence_limit_s,
+                transcript=self.transcript,
+            )
+            # Built in the call so that no frame keeps the header alive once it is sent.
+            await session.run(self._header(host, port, script, name, uniqueid, number))
+        finally:
+            writer.close()
+        return _complete(report, call)
+
+    @staticmethod
+    def _header(
+        host: str, port: int, script: CallScript, name: str, uniqueid: str, number: int
+    ) -> list[str]:
+        return agi_header(
             host=host,
             port=port,
             network_script=script.network_script,
@@ -85,20 +134,6 @@ class AsteriskDouble:
             threadid=THREAD_ID_BASE + number,
             args=script.agi_args,
         )
-        try:
-            session = AgiSession(
-                call,
-                self.clock,
-                report,
-                reader,
-                writer,
-                self.idle_grace_s,
-                self.server_silence_limit_s,
-            )
-            await session.run(header)
-        finally:
-            writer.close()
-        return _complete(report, call)
 
 
 def _complete(report: CallReport, call: Call) -> CallReport:

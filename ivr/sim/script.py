@@ -7,8 +7,12 @@ caller. Nothing here touches sockets or the clock.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ivr.sim.hold import BridgeHold
 
 # A DTMF event in the lab lasted 200 ms and Asterisk acted at its END (corpus 01b, 02a, 03).
 DTMF_DURATION_S = 0.2
@@ -93,12 +97,22 @@ class DialOutcome:
     ended_by: str = "callee"  # who ends an answered call: "callee" or "caller"
     ringing_after_s: float = 0.002  # dial start -> 180 Ringing (RINGTIME_MS)
     response_after_s: float = 0.004  # dial start -> final SIP response for rejects
+    # Answered and bridged until this hold is released: talk_s is then the real time held.
+    hold: BridgeHold | None = field(default=None, compare=False)
 
     @classmethod
     def answer(cls, talk_s: float, ring_s: float = 1.0, ended_by: str = "callee") -> DialOutcome:
         if ended_by not in ("callee", "caller"):
             raise ValueError("ended_by must be 'callee' or 'caller'")
         return cls(DialKind.ANSWER, ring_s=ring_s, talk_s=talk_s, ended_by=ended_by)
+
+    @classmethod
+    def answer_until(
+        cls, hold: BridgeHold, ring_s: float = 1.0, ended_by: str = "callee"
+    ) -> DialOutcome:
+        """Answers after ``ring_s`` and stays bridged until ``hold.release()``; the server's
+        ``EXEC Dial`` gets no reply before that (see ``ivr.sim.hold``)."""
+        return replace(cls.answer(0.0, ring_s, ended_by), hold=hold)
 
     @classmethod
     def busy(cls) -> DialOutcome:

@@ -10,6 +10,7 @@ import asyncio
 import time
 
 from ivr.clock import ManualClock
+from ivr.sim.apps import dial_hold
 from ivr.sim.asterisk_parse import find_command, parse_args, runs_on_dead_channel, strip_line
 from ivr.sim.call import Call
 from ivr.sim.handlers import run_command
@@ -24,13 +25,18 @@ class AgiSession:
     def __init__(
         self,
         call: Call,
-        clock: ManualClock,
+        clock: ManualClock | None,
         report: CallReport,
         reader: asyncio.StreamReader,
         writer: asyncio.StreamWriter,
         idle_grace_s: float,
         silence_limit_s: float | None = None,
+        *,
+        transcript: bool = True,
     ) -> None:
+        """``clock``: the shared clock the call pushes, or None for its own timeline.
+        ``transcript`` False: the report keeps no lines and no exchanges (``commands`` and
+        everything else stay), which roughly halves what a held call costs the double."""
         self.call = call
         self.channel = call.channel
         self.clock = clock
@@ -41,9 +47,11 @@ class AgiSession:
         self._silence_limit_s = silence_limit_s
         self._commands = 0
         self._hangup_real: float | None = None
+        self._transcript = transcript
 
     async def run(self, header: list[str]) -> None:
         await self._send(header)
+        del header  # a held call should not keep its 23 header lines alive
         while True:
             line = await self._next_command()
             if line is None:
@@ -84,11 +92,15 @@ class AgiSession:
             await self._push_hangup()
         sent_at = self.channel.epoch()
         argv = parse_args(text)
+        hold = dial_hold(self.call, argv)
+        if hold is not None:  # the buyer stays on the line until the hold is released
+            self.call.held_talk_s = await hold.hold_bridge()
         replies = self._reply(argv)
-        exchange = AgiExchange(
-            raw, text, tuple(argv), tuple(replies), sent_at, self.channel.epoch()
-        )
-        self.report.exchanges.append(exchange)
+        if self._transcript:
+            exchange = AgiExchange(
+                raw, text, tuple(argv), tuple(replies), sent_at, self.channel.epoch()
+            )
+            self.report.exchanges.append(exchange)
         await self._send(replies)
         self._sync_to_clock()
         if caller.hangs_up_after(self._commands):
@@ -127,13 +139,18 @@ class AgiSession:
             pass  # the server went away; its close is seen by the next read
 
     def _log(self, direction: str, text: str) -> None:
-        self.report.lines.append(TranscriptLine(direction, text, self.channel.epoch()))
+        if self._transcript:
+            self.report.lines.append(TranscriptLine(direction, text, self.channel.epoch()))
 
     def _sync_from_clock(self) -> None:
-        """Time the server spent between commands (its clock moved) passes on the channel."""
-        self.channel.now = max(self.channel.now, self.clock.time() - self.channel.epoch0)
+        """Time the server spent between commands (its clock moved) passes on the channel.
+        Without a shared clock the call keeps its own timeline and nothing moves it."""
+        if self.clock is not None:
+            self.channel.now = max(self.channel.now, self.clock.time() - self.channel.epoch0)
 
     def _sync_to_clock(self) -> None:
+        if self.clock is None:
+            return
         ahead = self.channel.epoch() - self.clock.time()
         if ahead > 0:
             self.clock.advance(ahead)
