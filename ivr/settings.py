@@ -30,6 +30,9 @@ class Settings(BaseSettings):
 
     agi_host: str = "127.0.0.1"
     agi_port: int = Field(default=4573, ge=0, le=65535)
+    # Connections the kernel queues before the server accepts them: a burst of calls beyond
+    # asyncio's default of 100 would wait for the kernel's 1 s SYN retry.
+    agi_backlog: int = Field(default=1024, ge=1)
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=8080, ge=0, le=65535)
 
