@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, bindparam, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ivr.calls.record import CallLog
@@ -37,6 +37,20 @@ from ivr.store.models import Call
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+_NEVER = datetime(9999, 1, 1, tzinfo=UTC)  # a dedupe window that starts never: no duplicates
+# The caller's calls in the velocity window (count) and the start of the latest in the dedupe
+# window (max), in one statement built once: screening reads it on every call.
+_HISTORY = select(
+    func.count(case((Call.started_at >= bindparam("since"), 1))),
+    func.max(case(
+        (and_(Call.campaign_id == bindparam("campaign"),
+              Call.started_at >= bindparam("dedupe_from")), Call.started_at),
+    )),
+).where(
+    Call.caller_number == bindparam("caller"),
+    Call.started_at >= bindparam("from"),
+    Call.ref != bindparam("exclude"),
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +87,8 @@ class SqlCallStore:
         # SQLite has one writer at a time; connections of one process that fight for its lock
         # sleep in SQLite's busy handler (up to 100 ms a try), so they queue here instead.
         self._sqlite_writes = asyncio.Lock() if db.is_sqlite else None
+        self._loads_in_flight: dict[tuple[object, ...], asyncio.Future[Mapping[str, TargetLoad]]]
+        self._loads_in_flight = {}
         self.outages = 0  # outage episodes seen by reads and claims
         self.degraded_claims = 0  # claims granted without the database
 
@@ -97,29 +113,36 @@ class SqlCallStore:
     async def caller_history(
         self, caller: str, campaign: Campaign, now: datetime, exclude_call: str = ""
     ) -> CallerHistory:
+        since = velocity_window_start(campaign.screening, now)
+        dedupe_from = dedupe_window_start(campaign, now)
+
         async def read() -> CallerHistory:
             async with self._db.read() as session:
-                since = velocity_window_start(campaign.screening, now)
-                recent = await session.scalar(
-                    select(func.count()).select_from(Call).where(
-                        Call.caller_number == caller, Call.started_at >= since,
-                        Call.ref != exclude_call,
-                    )
-                )  # fmt: skip
-                last = None
-                dedupe_from = dedupe_window_start(campaign, now)
-                if dedupe_from is not None:
-                    last = await session.scalar(
-                        select(func.max(Call.started_at)).where(
-                            Call.caller_number == caller, Call.campaign_id == campaign.id,
-                            Call.started_at >= dedupe_from, Call.ref != exclude_call,
-                        )
-                    )  # fmt: skip
-                return CallerHistory(recent_calls=recent or 0, last_campaign_call_at=last)
+                row = (await session.execute(_HISTORY, {
+                    "caller": caller, "exclude": exclude_call, "campaign": campaign.id,
+                    "since": since, "dedupe_from": dedupe_from or _NEVER,
+                    "from": min(since, dedupe_from or since),
+                })).one()  # fmt: skip
+            return CallerHistory(recent_calls=row[0] or 0, last_campaign_call_at=row[1])
 
         return await self._guarded(read(), CallerHistory(), CallerHistory(), "caller history")
 
     async def target_loads(
+        self, campaign: Campaign, targets: Sequence[Target], at: datetime
+    ) -> Mapping[str, TargetLoad]:
+        """Concurrent calls asking the same question share one read (single flight): a call
+        that asks while the same read is under way takes its answer, which is no older than
+        its own question. The key holds the 15-minute slot of ``at``: every UTC offset is a
+        multiple of 15 minutes, so period keys never change within one."""
+        key = (campaign.id, tuple(t.id for t in targets), int(at.timestamp()) // 900)
+        shared = self._loads_in_flight.get(key)
+        if shared is None:
+            shared = asyncio.ensure_future(self._read_loads(campaign, targets, at))
+            self._loads_in_flight[key] = shared
+            shared.add_done_callback(lambda _: self._loads_in_flight.pop(key, None))
+        return await asyncio.shield(shared)
+
+    async def _read_loads(
         self, campaign: Campaign, targets: Sequence[Target], at: datetime
     ) -> Mapping[str, TargetLoad]:
         async def read() -> Mapping[str, TargetLoad]:
@@ -251,8 +274,9 @@ class SqlCallStore:
         if not self._away:
             self._away = True
             self.outages += 1
-            log.error("database unavailable (%s: %s): calls go on without it",
-                      what, type(exc).__name__)  # fmt: skip
+            first_line = (str(exc).splitlines() or [""])[0][:200]
+            log.error("database unavailable (%s: %s: %s): calls go on without it",
+                      what, type(exc).__name__, first_line)  # fmt: skip
 
     async def _retry_in_background(self) -> None:
         try:

@@ -2,7 +2,8 @@
 
 A claim takes one slot of every limited counter of a target in ONE write transaction, each with
 a conditional ``UPDATE ... SET count = count + 1 WHERE count < cap``: on PostgreSQL the row lock
-of that UPDATE serializes racing processes, and on SQLite ``BEGIN IMMEDIATE`` does. If any
+of that UPDATE serializes racing processes (with a per-target advisory lock so that a
+multi-row UPDATE never deadlocks), and on SQLite ``BEGIN IMMEDIATE`` does. If any
 counter is full, the transaction rolls back and nothing is taken. Counters without a limit are
 not touched: routing reads live concurrency from ``target_claims`` and nothing else needs them.
 
@@ -13,16 +14,29 @@ and ``recount_live`` puts the live counters right from the claims that remain.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy import (
+    Table,
+    Update,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ivr.plans.schema import Campaign, Target
 from ivr.routing.facts import TargetLoad
-from ivr.routing.periods import cap_periods
+from ivr.routing.periods import cap_periods, cap_timezone
 from ivr.store.models import TargetClaim, TargetUsage
 from ivr.store.upsert import insert_ignore
 
@@ -72,25 +86,93 @@ def limited_counters(target: Target, campaign: Campaign, at: datetime) -> list[C
 async def take(
     session: AsyncSession, call_ref: str, target_id: str, counters: Sequence[Counter], at: datetime
 ) -> None:
-    """Take one slot of each counter, or raise TargetFull (the caller rolls back)."""
-    for counter in counters:
-        row = {"target_id": target_id, "period_kind": counter.kind, "period_key": counter.key}
-        await insert_ignore(session, USAGE, {**row, "count": 0})
-        result = await session.execute(
-            update(TargetUsage)
-            .where(
-                TargetUsage.target_id == target_id,
-                TargetUsage.period_kind == counter.kind,
-                TargetUsage.period_key == counter.key,
-                TargetUsage.count < counter.cap,
-            )
-            .values(count=TargetUsage.count + 1)
-        )
-        if result.rowcount == 0:  # type: ignore[attr-defined]
-            raise TargetFull(counter)
+    """Take one slot of each counter, or raise TargetFull (the caller rolls back).
+
+    Three statements whatever the number of counters (this runs on every routed call): create
+    the counter rows that do not exist yet, add one to every counter still below its cap in ONE
+    conditional UPDATE, and record the claim. Fewer rows updated than counters means one is
+    full: which one is looked up only then, for the refusal's reason."""
+    if counters:
+        await _lock_target(session, target_id)
+        rows = [{"target_id": target_id, "period_kind": c.kind, "period_key": c.key, "count": 0}
+                for c in counters]  # fmt: skip
+        await insert_ignore(session, USAGE, rows)
+        result = await session.execute(_take_statement(len(counters)), _params(target_id, counters))
+        if result.rowcount != len(counters):  # type: ignore[attr-defined]
+            raise TargetFull(await _full_counter(session, target_id, counters))
     await session.execute(
-        insert(TargetClaim).values(call_ref=call_ref, target_id=target_id, claimed_at=at)
+        _CLAIM_INSERT, {"call_ref": call_ref, "target_id": target_id, "claimed_at": at}
     )
+
+
+_CLAIM_INSERT = insert(TargetClaim)
+# On PostgreSQL, a statement that updates several rows locks them in the order its plan scans
+# them, and two sessions may run different plans (custom or generic): two claims on one target
+# could then lock its counters in opposite orders and deadlock. Transactions that change a
+# target's counters first take this lock of the target, so they never interleave on one target.
+_TARGET_LOCK = text("SELECT pg_advisory_xact_lock(7341, hashtext(:target_id))")
+
+
+async def _lock_target(session: AsyncSession, target_id: str) -> None:
+    """Serialize counter changes per target (PostgreSQL; SQLite's BEGIN IMMEDIATE already
+    serializes every write transaction)."""
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        await session.execute(_TARGET_LOCK, {"target_id": target_id})
+
+
+@functools.lru_cache(maxsize=8)
+def _take_statement(size: int) -> Update:
+    """``count + 1`` on the target's counters number 0..size-1, each only below its own cap;
+    built once per size with bound parameters, so the hot path only binds values."""
+    return (
+        update(TargetUsage)
+        .where(TargetUsage.target_id == bindparam("t_id"), or_(*(
+            and_(TargetUsage.period_kind == bindparam(f"kind{i}"),
+                 TargetUsage.period_key == bindparam(f"key{i}"),
+                 TargetUsage.count < bindparam(f"cap{i}"))
+            for i in range(size)
+        )))
+        .values(count=TargetUsage.count + 1)
+    )  # fmt: skip
+
+
+@functools.lru_cache(maxsize=8)
+def _give_back_statement(size: int) -> Update:
+    """``count - 1`` on the target's counters number 0..size-1, never below zero."""
+    return (
+        update(TargetUsage)
+        .where(TargetUsage.target_id == bindparam("t_id"), TargetUsage.count > 0, or_(*(
+            and_(TargetUsage.period_kind == bindparam(f"kind{i}"),
+                 TargetUsage.period_key == bindparam(f"key{i}"))
+            for i in range(size)
+        )))
+        .values(count=TargetUsage.count - 1)
+    )  # fmt: skip
+
+
+def _params(target_id: str, counters: Sequence[Counter]) -> dict[str, object]:
+    params: dict[str, object] = {"t_id": target_id}
+    for i, counter in enumerate(counters):
+        params[f"kind{i}"], params[f"key{i}"], params[f"cap{i}"] = (
+            counter.kind, counter.key, counter.cap
+        )  # fmt: skip
+    return params
+
+
+async def _full_counter(
+    session: AsyncSession, target_id: str, counters: Sequence[Counter]
+) -> Counter:
+    """The first counter (in the order given) that has no slot left."""
+    rows = await session.execute(
+        select(TargetUsage.period_kind, TargetUsage.period_key, TargetUsage.count).where(
+            TargetUsage.target_id == target_id
+        )
+    )
+    counts = {(kind, key): count for kind, key, count in rows}
+    for counter in counters:
+        if counts.get((counter.kind, counter.key), 0) >= counter.cap:
+            return counter
+    return counters[0]  # a row vanished under us (target deleted): refuse all the same
 
 
 async def give_back(
@@ -110,19 +192,11 @@ async def give_back(
     )
     if result.rowcount == 0:  # type: ignore[attr-defined]
         return
-    for counter in counters:
-        if connected and counter.kind != "live":
-            continue
-        await session.execute(
-            update(TargetUsage)
-            .where(
-                TargetUsage.target_id == target_id,
-                TargetUsage.period_kind == counter.kind,
-                TargetUsage.period_key == counter.key,
-                TargetUsage.count > 0,
-            )
-            .values(count=TargetUsage.count - 1)
-        )
+    # caps count connected calls: such a call keeps its period slots, gives back the live one
+    returned = [c for c in counters if not connected or c.kind == "live"]
+    if returned:
+        await _lock_target(session, target_id)
+        await session.execute(_give_back_statement(len(returned)), _params(target_id, returned))
 
 
 async def loads(
@@ -132,23 +206,14 @@ async def loads(
     if not targets:
         return {}
     ids = [t.id for t in targets]
-    wanted = {t.id: _current_keys(t, campaign, at) for t in targets}
+    wanted = current_keys(targets, campaign, at)
     keys = {key for per_kind in wanted.values() for key in per_kind.values()}
-    usage = await session.execute(
-        select(TargetUsage.target_id, TargetUsage.period_kind, TargetUsage.period_key,
-               TargetUsage.count)
-        .where(TargetUsage.target_id.in_(ids), TargetUsage.period_key.in_(keys))
-    )  # fmt: skip
+    usage = await session.execute(_USAGE_SELECT, {"ids": ids, "keys": sorted(keys)})
     counts: dict[tuple[str, str], int] = {}
     for target_id, kind, key, count in usage:
         if wanted[target_id].get(kind) == key:
             counts[(target_id, kind)] = count
-    live = await session.execute(
-        select(TargetClaim.target_id, func.count())
-        .where(TargetClaim.target_id.in_(ids))
-        .group_by(TargetClaim.target_id)
-    )
-    active = {target_id: count for target_id, count in live}
+    active = dict(iter(await session.execute(_LIVE_SELECT, {"ids": ids})))
     return {
         tid: TargetLoad(
             active=active.get(tid, 0),
@@ -158,6 +223,35 @@ async def loads(
         )
         for tid in ids
     }
+
+
+# Built once, with expanding IN parameters: routing reads loads on every call.
+_USAGE_SELECT = select(
+    TargetUsage.target_id, TargetUsage.period_kind, TargetUsage.period_key, TargetUsage.count
+).where(
+    TargetUsage.target_id.in_(bindparam("ids", expanding=True)),
+    TargetUsage.period_key.in_(bindparam("keys", expanding=True)),
+)
+_LIVE_SELECT = (
+    select(TargetClaim.target_id, func.count())
+    .where(TargetClaim.target_id.in_(bindparam("ids", expanding=True)))
+    .group_by(TargetClaim.target_id)
+)
+
+
+def current_keys(
+    targets: Sequence[Target], campaign: Campaign, at: datetime
+) -> dict[str, dict[str, str]]:
+    """target id -> period kind -> stored key at ``at``. The keys depend only on the time zone,
+    so they are worked out once per zone, not once per target (50 targets, one zone: 1)."""
+    by_zone: dict[str, dict[str, str]] = {}
+    out = {}
+    for target in targets:
+        tz = cap_timezone(target, campaign)
+        if tz not in by_zone:
+            by_zone[tz] = _current_keys(target, campaign, at)
+        out[target.id] = by_zone[tz]
+    return out
 
 
 def _current_keys(target: Target, campaign: Campaign, at: datetime) -> dict[str, str]:

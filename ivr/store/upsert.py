@@ -3,6 +3,7 @@ but through their own dialect modules."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -38,7 +39,19 @@ async def upsert(
     await session.execute(statement, list(rows))
 
 
-async def insert_ignore(session: AsyncSession, table: Table, row: dict[str, Any]) -> None:
-    """Insert a row unless its primary key exists already."""
-    statement = _insert(session, table).values(**row).on_conflict_do_nothing()
-    await session.execute(statement)
+async def insert_ignore(
+    session: AsyncSession, table: Table, rows: dict[str, Any] | Sequence[dict[str, Any]]
+) -> None:
+    """Insert a row (or several) unless its primary key exists already."""
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    many = [rows] if isinstance(rows, dict) else list(rows)
+    if many:
+        await session.execute(_insert_ignore_statement(dialect, table), many)
+
+
+@functools.lru_cache(maxsize=32)
+def _insert_ignore_statement(dialect: str, table: Table) -> Any:
+    """Built once per table: the claim path runs it on every call."""
+    return (
+        (postgresql if dialect == "postgresql" else sqlite).insert(table).on_conflict_do_nothing()
+    )

@@ -1,0 +1,69 @@
+"""One benchmarked whole-call server in a child process (``_whole_server.py``), its CPU readable
+from here: the main thread's in nanoseconds (Linux schedstat) and the whole process's (every
+thread: SQLite driver threads, the journal's fsync thread) in clock ticks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+SERVER_SCRIPT = Path(__file__).parent / "_whole_server.py"
+STOP_TIMEOUT_S = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class CpuSample:
+    main_s: float  # the event loop's thread
+    process_s: float  # all threads, dead ones included
+
+
+@dataclass
+class WholeServer:
+    kind: str
+    port: int
+    popen: subprocess.Popen[str]
+    process: psutil.Process
+
+    @classmethod
+    def start(cls, kind: str, argv: list[str]) -> WholeServer:
+        popen = subprocess.Popen(
+            [sys.executable, str(SERVER_SCRIPT), *argv],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert popen.stdout is not None
+        line = popen.stdout.readline()  # "PORT <n>" once listening
+        if not line.startswith("PORT "):
+            popen.kill()
+            raise SystemExit(f"the {kind} server did not start (said {line!r})")
+        return cls(kind, int(line.split()[1]), popen, psutil.Process(popen.pid))
+
+    def cpu(self) -> CpuSample:
+        times = self.process.cpu_times()
+        try:
+            with open(f"/proc/{self.popen.pid}/schedstat") as stat:
+                main = int(stat.read().split()[0]) / 1e9
+        except (OSError, ValueError, IndexError):
+            main = times.user + times.system
+        return CpuSample(main, times.user + times.system)
+
+    def stop(self) -> dict[str, Any]:
+        """Close its stdin; it stops and prints ``STATS <json>``. Kill it if it lingers."""
+        try:  # communicate() closes stdin first
+            out, _ = self.popen.communicate(timeout=STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            self.popen.kill()
+            self.popen.communicate()
+            return {"error": "did not stop in time"}
+        for line in out.splitlines():
+            if line.startswith("STATS "):
+                result: dict[str, Any] = json.loads(line[len("STATS ") :])
+                return result
+        return {"error": f"no STATS line (exit {self.popen.returncode})"}

@@ -1,0 +1,123 @@
+"""A benchmarked whole-call server in its own process.
+
+    python bench/_whole_server.py switch <database-url> <plan.yaml> <var-dir> db|noop [prof]
+    python bench/_whole_server.py raw <commands.json> [prof]
+
+Binds 127.0.0.1 on a free port, prints ``PORT <n>`` once listening, and serves until its stdin
+closes. Then it prints ``STATS <json>`` (for ``switch``: what reached the database) and exits.
+
+* ``switch``: the real ``ivr.app.Switch`` (journal, record writer, live plan, FastAGI server,
+  web console), with the bench plan applied at start. ``noop`` swaps the call path's store for
+  one that does nothing, so the cost of storage shows as the difference;
+* ``raw``: a plain ``asyncio.start_server`` that reads the header, then writes the given command
+  lines one by one and reads one reply line each: the floor, the same commands with no logic.
+
+With a last argument, runs under cProfile and writes the stats there on exit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import cProfile
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from _whole_store import NoopCallStore
+from sqlalchemy import func, select
+
+from ivr.app import Switch
+from ivr.settings import load_settings
+from ivr.store.models import Call
+
+HOST = "127.0.0.1"
+REPO = Path(__file__).resolve().parent.parent
+
+
+async def wait_for_stdin_eof() -> None:
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+
+
+async def serve_switch(url: str, plan: Path, var_dir: Path, store: str) -> dict[str, Any]:
+    settings = load_settings(
+        var_dir=var_dir,
+        database_url=url,
+        agi_host=HOST,
+        agi_port=0,
+        web_host=HOST,
+        web_port=0,
+        prompts_dir=REPO / "prompts",
+        log_level="WARNING",
+    )
+    switch = Switch(settings)
+    if store == "noop":
+        switch.deps.store = NoopCallStore()
+    await switch.start(plan_files=[plan])
+    assert switch.agi_address is not None
+    print(f"PORT {switch.agi_address[1]}", flush=True)
+    await wait_for_stdin_eof()
+    await switch.agi.stop(grace_s=5.0)
+    flushed = await switch.writer.flush(30.0)
+    async with switch.db.read() as session:
+        rows = await session.execute(select(Call.disposition, func.count()).group_by("disposition"))
+        stored = {str(disposition): count for disposition, count in rows}
+    stats = {
+        "flushed": flushed,
+        "stored": stored,
+        "written": switch.writer.written,
+        "rejected": switch.writer.rejected,
+        "degraded_claims": switch.store.degraded_claims,
+    }
+    await switch.stop()
+    return stats
+
+
+async def serve_raw(commands: list[bytes]) -> dict[str, Any]:
+    async def session(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while await reader.readline() not in (b"\n", b""):
+                pass
+            for line in commands:
+                writer.write(line)
+                await reader.readline()
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(session, HOST, 0)
+    print(f"PORT {server.sockets[0].getsockname()[1]}", flush=True)
+    await wait_for_stdin_eof()
+    server.close()
+    await server.wait_closed()
+    return {}
+
+
+def run(argv: list[str]) -> dict[str, Any]:
+    if argv[0] == "switch":
+        url, plan, var_dir, store = argv[1:5]
+        return asyncio.run(serve_switch(url, Path(plan), Path(var_dir), store))
+    lines = json.loads(Path(argv[1]).read_text(encoding="utf-8"))
+    return asyncio.run(serve_raw([line.encode("utf-8", "surrogateescape") for line in lines]))
+
+
+def main() -> int:
+    argv = sys.argv[1:]
+    arity = {"switch": 5, "raw": 2}
+    if not argv or argv[0] not in arity or len(argv) not in (arity[argv[0]], arity[argv[0]] + 1):
+        print(__doc__, file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.WARNING)
+    profile_to = argv[arity[argv[0]]] if len(argv) > arity[argv[0]] else None
+    if profile_to is None:
+        stats = run(argv)
+    else:  # profiled runs are for finding hot spots, not for figures
+        profile = cProfile.Profile()
+        stats = profile.runcall(run, argv[: arity[argv[0]]])
+        profile.dump_stats(profile_to)
+    print(f"STATS {json.dumps(stats)}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
