@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Container, Sequence
+
 from ivr.plans.findings import Findings
 from ivr.plans.schema import Campaign, Menu, Plan, TagNode, Target
 
@@ -13,8 +15,9 @@ def check_campaigns(plan: Plan, findings: Findings) -> None:
     numbered = {n.campaign for n in plan.numbers}
     tracking = {n.number for n in plan.numbers}
     for c, campaign in enumerate(plan.campaigns):
-        _check_publishers(campaign, c, publishers, findings)
-        _check_targets(campaign, c, targets, findings)
+        _check_links("publisher", [p.publisher for p in campaign.publishers], c, publishers,
+                     findings)  # fmt: skip
+        _check_links("target", [t.target for t in campaign.targets], c, targets, findings)
         menu = menus.get(campaign.menu) if campaign.menu is not None else None
         if campaign.menu is not None and menu is None:
             findings.error("campaigns", c, "menu", f"unknown menu {campaign.menu!r}")
@@ -25,32 +28,19 @@ def check_campaigns(plan: Plan, findings: Findings) -> None:
             findings.warning("campaigns", c, "id", message)
 
 
-def _check_publishers(campaign: Campaign, c: int, known: set[str], findings: Findings) -> None:
-    seen: dict[str, int] = {}
-    for k, entry in enumerate(campaign.publishers):
-        at = f"publishers[{k}].publisher"
-        if entry.publisher not in known:
-            findings.error("campaigns", c, at, f"unknown publisher {entry.publisher!r}")
-        if entry.publisher in seen:
-            first = seen[entry.publisher]
-            message = f"publisher {entry.publisher!r} is listed twice (also publishers[{first}])"
-            findings.error("campaigns", c, at, message)
-        seen.setdefault(entry.publisher, k)
-
-
-def _check_targets(
-    campaign: Campaign, c: int, known: dict[str, Target], findings: Findings
+def _check_links(
+    kind: str, refs: Sequence[str], c: int, known: Container[str], findings: Findings
 ) -> None:
+    """Each of a campaign's ``publishers`` / ``targets`` names a known one, and only once."""
     seen: dict[str, int] = {}
-    for k, entry in enumerate(campaign.targets):
-        at = f"targets[{k}].target"
-        if entry.target not in known:
-            findings.error("campaigns", c, at, f"unknown target {entry.target!r}")
-        if entry.target in seen:
-            first = seen[entry.target]
-            message = f"target {entry.target!r} is listed twice (also targets[{first}])"
+    for k, ref in enumerate(refs):
+        at = f"{kind}s[{k}].{kind}"
+        if ref not in known:
+            findings.error("campaigns", c, at, f"unknown {kind} {ref!r}")
+        if ref in seen:
+            message = f"{kind} {ref!r} is listed twice (also {kind}s[{seen[ref]}])"
             findings.error("campaigns", c, at, message)
-        seen.setdefault(entry.target, k)
+        seen.setdefault(ref, k)
 
 
 def _settable_tags(menu: Menu | None) -> set[str]:
