@@ -69,6 +69,10 @@ async def serve_switch(url: str, plan: Path, var_dir: Path, store: str) -> dict[
         "written": switch.writer.written,
         "rejected": switch.writer.rejected,
         "degraded_claims": switch.store.degraded_claims,
+        "write_batches": switch.db.writes.batches,
+        "write_jobs": switch.db.writes.jobs,
+        "write_busy_s": round(switch.db.writes.busy_s, 3),
+        "longest_write_batch_s": round(switch.db.writes.longest_batch_s, 3),
     }
     await switch.stop()
     return stats

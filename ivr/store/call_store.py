@@ -1,10 +1,14 @@
 """``SqlCallStore``: the call path's storage port (``ivr.calls.ports.CallStore``).
 
 Records go through the journal (durable at once) and reach the database behind the call
-(``CallWriter``). Reads and claims go to the database directly, each with a short time limit.
-When the database is away, a call is still routed: history reads as empty, loads as zero,
+(``CallWriter``). Reads go to the database directly; claims and releases go through the
+database's group commit queue (``Database.writes``), many calls' in one transaction.
+When the database is away (an error: connection refused or lost, ``database is locked`` after
+SQLite's busy timeout), a call is still routed: history reads as empty, loads as zero,
 claims are granted (the outage is logged once per episode and counted), and the records wait in
-the journal until the database is back.
+the journal until the database is back. A claim that is only *slow* (our time limit fired while
+the database still works) is refused, never granted without its counters, and whatever it takes
+once it lands is given back.
 
 Only an outage degrades: an error that blames the statement's data (``refused_by_database``)
 is a bug to log loudly, and a claim that hits one is refused rather than granted, because a
@@ -15,42 +19,26 @@ outage are kept and retried once the database answers again, so no slot stays ta
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import logging
-from collections.abc import AsyncIterator, Awaitable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import TypeVar
-
-from sqlalchemy import and_, bindparam, case, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from ivr.calls.record import CallLog
 from ivr.plans.schema import Campaign, Target
 from ivr.routing.facts import TargetLoad
 from ivr.screening.rules import CallerHistory, dedupe_window_start, velocity_window_start
-from ivr.store import claims
+from ivr.store import claims, history
 from ivr.store.call_writer import DB_ERRORS, CallWriter, refused_by_database
 from ivr.store.db import Database
 from ivr.store.journal import Journal, JournalEntry
-from ivr.store.models import Call
+from ivr.store.record_batch import close_orphan
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-_NEVER = datetime(9999, 1, 1, tzinfo=UTC)  # a dedupe window that starts never: no duplicates
-# The caller's calls in the velocity window (count) and the start of the latest in the dedupe
-# window (max), in one statement built once: screening reads it on every call.
-_HISTORY = select(
-    func.count(case((Call.started_at >= bindparam("since"), 1))),
-    func.max(case(
-        (and_(Call.campaign_id == bindparam("campaign"),
-              Call.started_at >= bindparam("dedupe_from")), Call.started_at),
-    )),
-).where(
-    Call.caller_number == bindparam("caller"),
-    Call.started_at >= bindparam("from"),
-    Call.ref != bindparam("exclude"),
-)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,14 +57,17 @@ class SqlCallStore:
         writer: CallWriter,
         *,
         db_timeout_s: float = 2.0,
-        claim_timeout_s: float = 5.0,
+        claim_timeout_s: float | None = None,
     ) -> None:
         self._db = db
         self._journal = journal
         self._writer = writer
         self._timeout_s = db_timeout_s
-        # Longer than reads: a claim that runs out of time is granted without its counters, so
-        # a burst of claims queued behind each other must not reach it (500 at once: ~1.5 s).
+        # The limit tells "unreachable" from "slow", so it must outlast load: claims wait in the
+        # write queue behind others. On SQLite, "unreachable" is the busy timeout running out
+        # ('database is locked'), so by default the limit waits for that verdict.
+        if claim_timeout_s is None:
+            claim_timeout_s = max(5.0, db.busy_timeout_ms / 1000 + 2.0) if db.is_sqlite else 5.0
         self._claim_timeout_s = claim_timeout_s
         # Counters of every claim tried and not yet released, even one cut off by the time
         # limit: it may have committed, and giving back a claim that was never taken is a no-op.
@@ -84,9 +75,7 @@ class SqlCallStore:
         self._pending_releases: list[PendingRelease] = []
         self._retrying: asyncio.Task[None] | None = None
         self._away = False
-        # SQLite has one writer at a time; connections of one process that fight for its lock
-        # sleep in SQLite's busy handler (up to 100 ms a try), so they queue here instead.
-        self._sqlite_writes = asyncio.Lock() if db.is_sqlite else None
+        self._background: set[asyncio.Future[None]] = set()
         self._loads_in_flight: dict[tuple[object, ...], asyncio.Future[Mapping[str, TargetLoad]]]
         self._loads_in_flight = {}
         self.outages = 0  # outage episodes seen by reads and claims
@@ -116,16 +105,14 @@ class SqlCallStore:
         since = velocity_window_start(campaign.screening, now)
         dedupe_from = dedupe_window_start(campaign, now)
 
-        async def read() -> CallerHistory:
-            async with self._db.read() as session:
-                row = (await session.execute(_HISTORY, {
-                    "caller": caller, "exclude": exclude_call, "campaign": campaign.id,
-                    "since": since, "dedupe_from": dedupe_from or _NEVER,
-                    "from": min(since, dedupe_from or since),
-                })).one()  # fmt: skip
-            return CallerHistory(recent_calls=row[0] or 0, last_campaign_call_at=row[1])
+        params = {
+            "caller": caller, "exclude": exclude_call, "campaign": campaign.id,
+            "since": since, "dedupe_from": dedupe_from or history.NEVER,
+            "from": min(since, dedupe_from or since),
+        }  # fmt: skip
 
-        return await self._guarded(read(), CallerHistory(), CallerHistory(), "caller history")
+        work = self._db.read_sync(functools.partial(history.read, params=params))
+        return await self._guarded(work, CallerHistory(), CallerHistory(), "caller history")
 
     async def target_loads(
         self, campaign: Campaign, targets: Sequence[Target], at: datetime
@@ -145,33 +132,62 @@ class SqlCallStore:
     async def _read_loads(
         self, campaign: Campaign, targets: Sequence[Target], at: datetime
     ) -> Mapping[str, TargetLoad]:
-        async def read() -> Mapping[str, TargetLoad]:
-            async with self._db.read() as session:
-                return await claims.loads(session, targets, campaign, at)
-
-        return await self._guarded(read(), {}, {}, "target loads")
+        work = self._db.read_sync(functools.partial(claims.loads, targets=targets,
+                                                     campaign=campaign, at=at))  # fmt: skip
+        return await self._guarded(work, {}, {}, "target loads")
 
     async def claim(self, call_id: str, target: Target, campaign: Campaign, at: datetime) -> bool:
+        """Granted only with its counters taken, except when the database is unreachable (an
+        outage: the call is routed anyway and the grant counted as degraded). A claim that is
+        merely slow (its batch has not answered within the time limit) is refused, so the
+        call tries its next target, and whatever it takes once it lands is given back."""
         counters = claims.limited_counters(target, campaign, at)
         key = (call_id, target.id)
-
-        async def take() -> bool:
-            try:
-                async with self._write() as session:
-                    await claims.take(session, call_id, target.id, counters, at)
-            except claims.TargetFull as full:
-                log.info("claim of %s for call %s refused: %s", target.id, call_id, full)
-                return False
-            return True
-
+        job = functools.partial(
+            claims.take, call_ref=call_id, target_id=target.id, counters=counters, at=at
+        )
         self._claims[key] = counters
-        granted = await self._guarded(take(), None, False, "claim", self._claim_timeout_s)
-        if granted is None:  # database away: route anyway
-            self.degraded_claims += 1
-            return True
-        if not granted:
-            self._claims.pop(key, None)  # rolled back: nothing to give back
-        return granted
+        landed = self._db.writes.submit(job, order=target.id)
+        try:
+            await asyncio.wait([landed], timeout=self._claim_timeout_s)
+        except asyncio.CancelledError:  # the call went away; its claim may still commit
+            self._undo_when_landed(landed, call_id, target.id)
+            raise
+        if not landed.done():  # our own time limit: the database answers, slowly
+            self._undo_when_landed(landed, call_id, target.id)
+            log.warning("claim of %s for call %s refused: no answer within %.1f s",
+                        target.id, call_id, self._claim_timeout_s)  # fmt: skip
+            return False
+        if (exc := landed.exception()) is not None:
+            return self._claim_failed(key, exc)
+        full = landed.result()
+        self._database_answered("claim")
+        if full is not None:
+            self._claims.pop(key, None)  # nothing was taken: nothing to give back
+            log.info("claim of %s for call %s refused: %s full at %d",
+                     target.id, call_id, full.kind, full.cap)  # fmt: skip
+            return False
+        return True
+
+    def _claim_failed(self, key: tuple[str, str], exc: BaseException) -> bool:
+        if refused_by_database(exc):
+            log.error("database refused the claim of %s: a bug, not an outage", key[1],
+                      exc_info=exc)  # fmt: skip
+            self._claims.pop(key, None)
+            return False
+        self._note_outage("claim", exc)
+        self.degraded_claims += 1  # database away: route anyway (its counters may be taken)
+        return True
+
+    def _undo_when_landed(self, landed: asyncio.Future[Any], call_id: str, target_id: str) -> None:
+        """A claim refused for slowness may still commit: give its slots back once it has."""
+
+        async def undo() -> None:
+            with contextlib.suppress(Exception):  # whatever happened, the release puts it right
+                await landed
+            await self.release(call_id, target_id, connected=False)
+
+        self._in_background(undo())
 
     async def release(self, call_id: str, target_id: str, *, connected: bool) -> None:
         counters = self._claims.pop((call_id, target_id), None)
@@ -194,58 +210,60 @@ class SqlCallStore:
     async def release_stale_claims(self, now: datetime, max_age: timedelta) -> int:
         """End claims older than ``max_age`` (left by a crashed process); how many ended."""
 
-        async def sweep() -> int:
-            async with self._write() as session:
-                return await claims.release_stale(session, now - max_age)
-
-        return await self._guarded(sweep(), 0, 0, "stale claims")
+        job = functools.partial(claims.release_stale, claimed_before=now - max_age)
+        return await self._guarded(self._db.writes.run(job), 0, 0, "stale claims")
 
     async def close_orphan(self, uniqueid: str, cause: str, ended_at: float) -> bool:
         """Close an open record and free its claims: its session died before it could."""
 
-        async def close() -> bool:
-            async with self._write() as session:
-                call = await session.scalar(
-                    select(Call).where(Call.uniqueid == uniqueid, Call.status == "open")
-                )
-                if call is None:
-                    return False
-                call.status = "closed"
-                call.ended_at = datetime.fromtimestamp(ended_at, UTC)
-                call.disposition = call.disposition or "failed"
-                call.billable_reason = f"session lost; hangup cause {cause or 'unknown'}"
-                await claims.forget_call(session, call.ref)
-                return True
-
+        job = functools.partial(close_orphan, uniqueid=uniqueid, cause=cause, ended_at=ended_at)
         await self._writer.flush(self._timeout_s)  # its last snapshot must land first
-        return await self._guarded(close(), False, False, "close orphan")
+        return await self._guarded(self._db.writes.run(job), False, False, "close orphan")
+
+    async def settle(self) -> None:
+        """Wait for the store's background work: release retries, and the give-back of claims
+        refused for slowness that landed later (the app stops the store before the database)."""
+        while self._background or self._retrying is not None:
+            await asyncio.gather(*self._background, *filter(None, [self._retrying]),
+                                 return_exceptions=True)  # fmt: skip
 
     async def close(self) -> None:
-        """Let a release retry under way finish (the app stops the store before the database)."""
-        if self._retrying is not None:
-            await asyncio.gather(self._retrying, return_exceptions=True)
-
-    @asynccontextmanager
-    async def _write(self) -> AsyncIterator[AsyncSession]:
-        if self._sqlite_writes is None:
-            async with self._db.write() as session:
-                yield session
-            return
-        async with self._sqlite_writes, self._db.write() as session:
-            yield session
+        await self.settle()
 
     async def _give_back(self, pending: PendingRelease) -> bool:
-        """True once the slots are given back (or found given back already)."""
-
-        async def give_back() -> bool:
-            async with self._write() as session:
-                await claims.give_back(
-                    session, pending.call_id, pending.target_id, pending.counters,
-                    connected=pending.connected,
-                )  # fmt: skip
+        """True once the slots are given back (or found given back already), or once the
+        release is queued behind a slow database (it finishes in the background); False
+        during an outage (the caller keeps it pending and tries again)."""
+        job = functools.partial(
+            claims.give_back, call_ref=pending.call_id, target_id=pending.target_id,
+            counters=pending.counters, connected=pending.connected,
+        )  # fmt: skip
+        landed = self._db.writes.submit(job, order=pending.target_id)
+        await asyncio.wait([landed], timeout=self._claim_timeout_s)
+        if not landed.done():  # slow, not away: let it land behind the call
+            self._in_background(self._release_behind(landed, pending))
             return True
+        if (exc := landed.exception()) is not None:
+            if refused_by_database(exc):
+                log.error("database refused a release: a bug, not an outage", exc_info=exc)
+                return True
+            self._note_outage("release", exc)
+            return False
+        self._database_answered("release")
+        return True
 
-        return await self._guarded(give_back(), False, True, "release", self._claim_timeout_s)
+    async def _release_behind(self, landed: asyncio.Future[Any], pending: PendingRelease) -> None:
+        try:
+            await landed
+        except DB_ERRORS as exc:
+            if not refused_by_database(exc):
+                self._note_outage("release", exc)
+                self._pending_releases.append(pending)
+
+    def _in_background(self, work: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def _guarded(
         self,
@@ -263,12 +281,15 @@ class SqlCallStore:
                 return on_refusal
             self._note_outage(what, exc)
             return on_outage
+        self._database_answered(what)
+        return result
+
+    def _database_answered(self, what: str) -> None:
         if self._away:
             self._away = False
             log.warning("database available again (%s)", what)
         if self._pending_releases and self._retrying is None:
             self._retrying = asyncio.create_task(self._retry_in_background())
-        return result
 
     def _note_outage(self, what: str, exc: BaseException) -> None:
         if not self._away:

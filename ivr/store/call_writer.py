@@ -17,6 +17,8 @@ record during an outage would be the worse mistake.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import json
 import logging
 import random
@@ -24,34 +26,14 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, delete, insert, select, tuple_
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, SQLAlchemyError, StatementError
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from ivr.store.call_rows import attempt_rows, call_row, event_rows
 from ivr.store.db import Database
+from ivr.store.errors import DB_ERRORS, first_line, refused_by_database
 from ivr.store.journal import Journal, JournalEntry
-from ivr.store.models import Call, CallEvent, MenuVersion, RoutingAttempt
-from ivr.store.upsert import upsert
+from ivr.store.record_batch import write_snapshots
 
+__all__ = ["DB_ERRORS", "CallWriter", "refused_by_database"]
 log = logging.getLogger(__name__)
-CALLS: Table = Call.__table__  # type: ignore[assignment]
-DB_ERRORS = (SQLAlchemyError, OSError, TimeoutError)
-# SQLSTATE classes that blame the data: 22 data exception, 23 integrity constraint violation.
-# asyncpg's errors reach SQLAlchemy as plain DBAPIError, so the class alone cannot tell.
-REFUSAL_SQLSTATE_CLASSES = ("22", "23")
-
-
-def refused_by_database(exc: BaseException) -> bool:
-    """True when the statement's own data is wrong; False when the database is away or broken."""
-    if isinstance(exc, IntegrityError | DataError):
-        return True
-    if isinstance(exc, DBAPIError):
-        orig = exc.orig
-        state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
-        return isinstance(state, str) and state[:2] in REFUSAL_SQLSTATE_CLASSES
-    # A StatementError that is no DBAPIError failed while binding parameters, before sending.
-    return isinstance(exc, StatementError)
 
 
 class CallWriter:
@@ -64,6 +46,9 @@ class CallWriter:
         max_batch: int = 500,
         retry_cap_s: float = 30.0,
         attempt_timeout_s: float = 60.0,
+        linger_s: float = 0.25,
+        busy_batch: int = 16,
+        calls_per_job: int = 8,
     ) -> None:
         self._db = db
         self._journal = journal
@@ -71,6 +56,16 @@ class CallWriter:
         self._max_batch = max_batch
         self._retry_cap_s = retry_cap_s
         self._attempt_timeout_s = attempt_timeout_s
+        # Under load (the last batch held ``busy_batch`` entries or more), wait ``linger_s``
+        # before the next batch: a call's opened, routed and closed checkpoints then often share
+        # one batch, where only the newest is written. Idle, a checkpoint is written at once.
+        self._linger_s = linger_s
+        self._busy_batch = busy_batch
+        self._last_batch = 0
+        self._hurry = asyncio.Event()  # flush() wants everything now
+        # Calls per write queue job: each job holds SQLite's single writer while it runs, and
+        # claims wait behind it, so a big batch goes in several short jobs.
+        self._calls_per_job = calls_per_job
         self._queue: list[JournalEntry] = []
         self._wakeup = asyncio.Event()
         self._idle = asyncio.Event()
@@ -96,6 +91,7 @@ class CallWriter:
 
     async def flush(self, timeout_s: float | None = None) -> bool:
         """Wait until everything submitted so far is written; False on timeout."""
+        self._hurry.set()
         try:
             await asyncio.wait_for(self._idle.wait(), timeout_s)
         except TimeoutError:
@@ -118,10 +114,13 @@ class CallWriter:
         while True:
             if not self._queue:
                 self._idle.set()
+                self._hurry.clear()
                 self._wakeup.clear()
                 await self._wakeup.wait()
                 continue
+            await self._linger()
             batch = self._queue[: self._max_batch]
+            self._last_batch = len(batch)
             set_aside: list[JournalEntry] = []
             if not await self._settle(self._well_formed(batch, set_aside), set_aside):
                 self._drop(set_aside)  # never dead-letter one snapshot twice
@@ -133,6 +132,12 @@ class CallWriter:
             self.database_away = False
             del self._queue[: len(batch)]
             self._journal.applied(batch)
+
+    async def _linger(self) -> None:
+        if self._last_batch < self._busy_batch or len(self._queue) >= self._max_batch:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._hurry.wait(), self._linger_s)
 
     def _drop(self, entries: list[JournalEntry]) -> None:
         if entries:
@@ -177,13 +182,13 @@ class CallWriter:
 
     def _outage(self, exc: BaseException) -> bool:
         self.database_away = True
-        self.last_error = f"{type(exc).__name__}: {_first_line(exc)}"
+        self.last_error = f"{type(exc).__name__}: {first_line(exc)}"
         log.warning("call writer: database unavailable (%s); will retry", self.last_error)
         return False
 
     def _reject(self, entry: JournalEntry, exc: BaseException) -> None:
         self.rejected += 1
-        reason = f"{type(exc).__name__}: {_first_line(exc)}"
+        reason = f"{type(exc).__name__}: {first_line(exc)}"
         log.error("call writer: call %s set aside: %s", entry.data.get("id"), reason)
         self._dead_letter.parent.mkdir(parents=True, exist_ok=True)
         with self._dead_letter.open("a", encoding="utf-8") as handle:
@@ -191,18 +196,13 @@ class CallWriter:
             handle.write(json.dumps(record, default=str) + "\n")
 
     async def _write(self, batch: Sequence[JournalEntry]) -> None:
-        latest = _newest_snapshots(batch)
-        async with self._db.write() as session:
-            versions = await _menu_version_ids(session, latest.values())
-            rows = [call_row(s, versions.get((s.get("menu_id"), s.get("menu_version"))))
-                    for s in latest.values()]  # fmt: skip
-            await upsert(session, CALLS, rows, key="ref", newer_than="version")
-            stored = await session.execute(
-                select(Call.id, Call.ref, Call.version).where(Call.ref.in_(latest))
-            )
-            fresh = {ref: call_id for call_id, ref, version in stored
-                     if version == latest[ref]["version"]}  # fmt: skip
-            await _replace_children(session, fresh, latest)
+        """Jobs of the database's write queue: each shares its transaction (and on SQLite the
+        single writer) with the claims and releases waiting at the same moment. Snapshots are
+        versioned, so a chunk written again after a later one failed changes nothing."""
+        latest = list(_newest_snapshots(batch).items())
+        for start in range(0, len(latest), self._calls_per_job):
+            chunk = dict(latest[start : start + self._calls_per_job])
+            await self._db.writes.run(functools.partial(write_snapshots, latest=chunk))
         self.written += len(latest)
 
 
@@ -215,11 +215,6 @@ def _check_rows(snap: dict[str, Any]) -> None:
         raise TypeError(f"version {snap['version']!r} is not an integer")
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc)
-    return text.splitlines()[0] if text else ""
-
-
 def _newest_snapshots(batch: Iterable[JournalEntry]) -> dict[str, dict[str, Any]]:
     """Several checkpoints of one call in a batch: only the newest matters."""
     latest: dict[str, dict[str, Any]] = {}
@@ -228,34 +223,3 @@ def _newest_snapshots(batch: Iterable[JournalEntry]) -> dict[str, dict[str, Any]
         if snap["id"] not in latest or latest[snap["id"]]["version"] < snap["version"]:
             latest[snap["id"]] = snap
     return latest
-
-
-async def _menu_version_ids(
-    session: AsyncSession, snaps: Iterable[dict[str, Any]]
-) -> dict[tuple[str | None, int | None], int]:
-    wanted = {(s.get("menu_id"), s.get("menu_version")) for s in snaps if s.get("menu_version")}
-    if not wanted:
-        return {}
-    result = await session.execute(
-        select(MenuVersion.menu_id, MenuVersion.version, MenuVersion.id).where(
-            tuple_(MenuVersion.menu_id, MenuVersion.version).in_(list(wanted))
-        )
-    )
-    return {(menu_id, version): row_id for menu_id, version, row_id in result}
-
-
-async def _replace_children(
-    session: AsyncSession, fresh: dict[str, int], latest: dict[str, dict[str, Any]]
-) -> None:
-    """A snapshot carries the whole timeline: replace the call's events and attempts."""
-    if not fresh:
-        return
-    ids = list(fresh.values())
-    await session.execute(delete(CallEvent).where(CallEvent.call_id.in_(ids)))
-    await session.execute(delete(RoutingAttempt).where(RoutingAttempt.call_id.in_(ids)))
-    events = [row for ref, cid in fresh.items() for row in event_rows(cid, latest[ref])]
-    attempts = [row for ref, cid in fresh.items() for row in attempt_rows(cid, latest[ref])]
-    if events:
-        await session.execute(insert(CallEvent), events)
-    if attempts:
-        await session.execute(insert(RoutingAttempt), attempts)

@@ -4,8 +4,11 @@ A claim takes one slot of every limited counter of a target in ONE write transac
 a conditional ``UPDATE ... SET count = count + 1 WHERE count < cap``: on PostgreSQL the row lock
 of that UPDATE serializes racing processes (with a per-target advisory lock so that a
 multi-row UPDATE never deadlocks), and on SQLite ``BEGIN IMMEDIATE`` does. If any
-counter is full, the transaction rolls back and nothing is taken. Counters without a limit are
-not touched: routing reads live concurrency from ``target_claims`` and nothing else needs them.
+counter is full, the slots taken are given back in the same transaction and nothing is taken.
+Many claims and releases share one transaction (``ivr.store.write_queue``): the functions that
+write take a synchronous ``Connection`` and run inside the queue's batch.
+Counters without a limit are not touched: routing reads live concurrency from
+``target_claims`` and nothing else needs them.
 
 Claims outlive a crashed process (they are rows): ``release_stale`` ends the ones older than any
 real call could be, keeping their period slots (the call may have connected: never overshoot),
@@ -20,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import (
+    Connection,
     Table,
     Update,
     and_,
@@ -32,7 +36,6 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from ivr.plans.schema import Campaign, Target
 from ivr.routing.facts import TargetLoad
@@ -83,26 +86,32 @@ def limited_counters(target: Target, campaign: Campaign, at: datetime) -> list[C
     return counters
 
 
-async def take(
-    session: AsyncSession, call_ref: str, target_id: str, counters: Sequence[Counter], at: datetime
-) -> None:
-    """Take one slot of each counter, or raise TargetFull (the caller rolls back).
+def take(
+    conn: Connection, call_ref: str, target_id: str, counters: Sequence[Counter], at: datetime
+) -> Counter | None:
+    """Take one slot of each counter and record the claim; or take nothing and return the
+    counter that is full. Runs inside a write queue batch (one transaction for many claims),
+    so it cannot roll back: a partial take is undone here, in the same transaction, before
+    anyone else can see it (SQLite: BEGIN IMMEDIATE; PostgreSQL: the target's lock).
 
     Three statements whatever the number of counters (this runs on every routed call): create
     the counter rows that do not exist yet, add one to every counter still below its cap in ONE
-    conditional UPDATE, and record the claim. Fewer rows updated than counters means one is
-    full: which one is looked up only then, for the refusal's reason."""
+    conditional UPDATE that returns the counters it took, and record the claim."""
     if counters:
-        await _lock_target(session, target_id)
+        _lock_target(conn, target_id)
         rows = [{"target_id": target_id, "period_kind": c.kind, "period_key": c.key, "count": 0}
                 for c in counters]  # fmt: skip
-        await insert_ignore(session, USAGE, rows)
-        result = await session.execute(_take_statement(len(counters)), _params(target_id, counters))
-        if result.rowcount != len(counters):  # type: ignore[attr-defined]
-            raise TargetFull(await _full_counter(session, target_id, counters))
-    await session.execute(
-        _CLAIM_INSERT, {"call_ref": call_ref, "target_id": target_id, "claimed_at": at}
-    )
+        insert_ignore(conn, USAGE, rows)
+        params = _params(target_id, counters)
+        taken = {(kind, key) for kind, key in conn.execute(_take_statement(len(counters)), params)}
+        if len(taken) != len(counters):
+            full = next(c for c in counters if (c.kind, c.key) not in taken)
+            undo = [c for c in counters if (c.kind, c.key) in taken]
+            if undo:
+                conn.execute(_give_back_statement(len(undo)), _params(target_id, undo))
+            return full
+    conn.execute(_CLAIM_INSERT, {"call_ref": call_ref, "target_id": target_id, "claimed_at": at})
+    return None
 
 
 _CLAIM_INSERT = insert(TargetClaim)
@@ -113,11 +122,19 @@ _CLAIM_INSERT = insert(TargetClaim)
 _TARGET_LOCK = text("SELECT pg_advisory_xact_lock(7341, hashtext(:target_id))")
 
 
-async def _lock_target(session: AsyncSession, target_id: str) -> None:
+def _lock_target(conn: Connection, target_id: str) -> None:
     """Serialize counter changes per target (PostgreSQL; SQLite's BEGIN IMMEDIATE already
-    serializes every write transaction)."""
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        await session.execute(_TARGET_LOCK, {"target_id": target_id})
+    serializes every write transaction). A batch takes several targets' locks: the write queue
+    runs its jobs in target order, so two processes take them in the same order."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(_TARGET_LOCK, {"target_id": target_id})
+
+
+# "C" collation: the byte order Python sorts the write queue's jobs in, whatever the database's.
+_LOCK_ALL_TARGETS = text(
+    "SELECT pg_advisory_xact_lock(7341, hashtext(id))"
+    ' FROM (SELECT id FROM targets ORDER BY id COLLATE "C") AS ordered'
+)
 
 
 @functools.lru_cache(maxsize=8)
@@ -133,6 +150,7 @@ def _take_statement(size: int) -> Update:
             for i in range(size)
         )))
         .values(count=TargetUsage.count + 1)
+        .returning(TargetUsage.period_kind, TargetUsage.period_key)
     )  # fmt: skip
 
 
@@ -159,48 +177,35 @@ def _params(target_id: str, counters: Sequence[Counter]) -> dict[str, object]:
     return params
 
 
-async def _full_counter(
-    session: AsyncSession, target_id: str, counters: Sequence[Counter]
-) -> Counter:
-    """The first counter (in the order given) that has no slot left."""
-    rows = await session.execute(
-        select(TargetUsage.period_kind, TargetUsage.period_key, TargetUsage.count).where(
-            TargetUsage.target_id == target_id
-        )
-    )
-    counts = {(kind, key): count for kind, key, count in rows}
-    for counter in counters:
-        if counts.get((counter.kind, counter.key), 0) >= counter.cap:
-            return counter
-    return counters[0]  # a row vanished under us (target deleted): refuse all the same
-
-
-async def give_back(
-    session: AsyncSession,
+def give_back(
+    conn: Connection,
     call_ref: str,
     target_id: str,
     counters: Sequence[Counter],
     *,
     connected: bool,
-) -> None:
+) -> bool:
     """End a claim: the live slot always, the period slots only for a call that did not
-    connect (caps count connected calls). Doing it twice changes nothing."""
-    result = await session.execute(
-        delete(TargetClaim).where(
-            TargetClaim.call_ref == call_ref, TargetClaim.target_id == target_id
-        )
-    )
-    if result.rowcount == 0:  # type: ignore[attr-defined]
-        return
+    connect (caps count connected calls). Doing it twice changes nothing: the claim row is
+    the proof that the slots are still taken. True if this call ended the claim."""
+    _lock_target(conn, target_id)
+    ended = conn.execute(_CLAIM_DELETE, {"call_ref": call_ref, "target_id": target_id})
+    if ended.rowcount == 0:
+        return False
     # caps count connected calls: such a call keeps its period slots, gives back the live one
     returned = [c for c in counters if not connected or c.kind == "live"]
     if returned:
-        await _lock_target(session, target_id)
-        await session.execute(_give_back_statement(len(returned)), _params(target_id, returned))
+        conn.execute(_give_back_statement(len(returned)), _params(target_id, returned))
+    return True
 
 
-async def loads(
-    session: AsyncSession, targets: Sequence[Target], campaign: Campaign, at: datetime
+_CLAIM_DELETE = delete(TargetClaim).where(
+    TargetClaim.call_ref == bindparam("call_ref"), TargetClaim.target_id == bindparam("target_id")
+)
+
+
+def loads(
+    conn: Connection, targets: Sequence[Target], campaign: Campaign, at: datetime
 ) -> Mapping[str, TargetLoad]:
     """Live claims and connected calls in each target's current hour, day and month."""
     if not targets:
@@ -208,12 +213,12 @@ async def loads(
     ids = [t.id for t in targets]
     wanted = current_keys(targets, campaign, at)
     keys = {key for per_kind in wanted.values() for key in per_kind.values()}
-    usage = await session.execute(_USAGE_SELECT, {"ids": ids, "keys": sorted(keys)})
+    usage = conn.execute(_USAGE_SELECT, {"ids": ids, "keys": sorted(keys)})
     counts: dict[tuple[str, str], int] = {}
     for target_id, kind, key, count in usage:
         if wanted[target_id].get(kind) == key:
             counts[(target_id, kind)] = count
-    active = dict(iter(await session.execute(_LIVE_SELECT, {"ids": ids})))
+    active = {target_id: count for target_id, count in conn.execute(_LIVE_SELECT, {"ids": ids})}
     return {
         tid: TargetLoad(
             active=active.get(tid, 0),
@@ -260,35 +265,35 @@ def _current_keys(target: Target, campaign: Campaign, at: datetime) -> dict[str,
     return {kind: stored_key(kind, key) for kind, key in raw.items()}
 
 
-async def recount_live(session: AsyncSession) -> None:
-    """After a crash, ``live`` counters may count calls long gone: recount them from claims."""
-    await session.execute(
-        update(TargetUsage).where(TargetUsage.period_kind == "live").values(count=0)
-    )
-    claims = await session.execute(
+def recount_live(conn: Connection) -> None:
+    """After a crash, ``live`` counters may count calls long gone: recount them from claims.
+    On PostgreSQL it first takes every target's lock (in the queue's order), so a batch of
+    another process cannot slip a claim between the count and the write."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(_LOCK_ALL_TARGETS)
+    conn.execute(update(TargetUsage).where(TargetUsage.period_kind == "live").values(count=0))
+    held = conn.execute(
         select(TargetClaim.target_id, func.count()).group_by(TargetClaim.target_id)
-    )
-    for target_id, count in claims:
-        await session.execute(
+    ).all()
+    for target_id, count in held:
+        conn.execute(
             update(TargetUsage)
             .where(TargetUsage.target_id == target_id, TargetUsage.period_kind == "live")
             .values(count=count)
         )
 
 
-async def forget_call(session: AsyncSession, call_ref: str) -> None:
+def forget_call(conn: Connection, call_ref: str) -> None:
     """Drop a dead call's claims; ``recount_live`` then puts the live counters right."""
-    await session.execute(delete(TargetClaim).where(TargetClaim.call_ref == call_ref))
-    await recount_live(session)
+    conn.execute(delete(TargetClaim).where(TargetClaim.call_ref == call_ref))
+    recount_live(conn)
 
 
-async def release_stale(session: AsyncSession, claimed_before: datetime) -> int:
+def release_stale(conn: Connection, claimed_before: datetime) -> int:
     """End the claims taken before ``claimed_before``: calls that no process will release (it
     crashed). Their period slots are kept, as for a call that died mid-Dial; returns how many."""
-    result = await session.execute(
-        delete(TargetClaim).where(TargetClaim.claimed_at < claimed_before)
-    )
-    ended: int = result.rowcount  # type: ignore[attr-defined]
+    result = conn.execute(delete(TargetClaim).where(TargetClaim.claimed_at < claimed_before))
+    ended = result.rowcount
     if ended:
-        await recount_live(session)
+        recount_live(conn)
     return ended

@@ -11,6 +11,11 @@ SQLite needs care to be safe under concurrency:
 The driver's own transaction handling is switched off (``isolation_level = None``) and
 SQLAlchemy's ``begin`` event emits our BEGIN: the recipe of the SQLAlchemy SQLite docs.
 
+The call path's writes (claims, releases, call records) go through ``writes``, the group commit
+queue (``ivr.store.write_queue``), and its reads through ``read_sync``: on SQLite both use
+synchronous connections of the standard library driver on the same file, with the same pragmas,
+run on the event loop's thread while SQLite answers at once (``ivr.store.sqlite_runner``).
+
 PostgreSQL goes through asyncpg with the server's default READ COMMITTED isolation; code that
 reads then writes one row there takes a row lock (``SELECT ... FOR UPDATE``, which SQLite
 ignores) or writes atomically (``UPDATE ... SET n = n + 1 WHERE n < cap``).
@@ -19,10 +24,10 @@ ignores) or writes atomically (``UPDATE ... SET n = n + 1 WHERE n < cap``).
 from __future__ import annotations
 
 import functools
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, event
 from sqlalchemy.engine import make_url
@@ -33,6 +38,10 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from ivr.store.sqlite_runner import SqliteRunner
+from ivr.store.write_queue import WriteQueue
+
+T = TypeVar("T")
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 _BEGIN_OPTION = "ivr_sqlite_begin"
 
@@ -50,6 +59,16 @@ class Database:
         self._engine: AsyncEngine | None = None
         self._read_sessions: async_sessionmaker[AsyncSession] | None = None
         self._write_sessions: async_sessionmaker[AsyncSession] | None = None
+        self._writes: WriteQueue | None = None
+        self._sqlite_writes: SqliteRunner | None = None
+        self._sqlite_reads: SqliteRunner | None = None
+
+    @property
+    def writes(self) -> WriteQueue:
+        """The group commit queue of the call path's writes."""
+        if self._writes is None:
+            raise RuntimeError("Database.connect() was not called")
+        return self._writes
 
     @property
     def engine(self) -> AsyncEngine:
@@ -67,15 +86,33 @@ class Database:
             return
         if self.is_sqlite:
             self._engine = _sqlite_engine(self.url, echo=self._echo, busy_ms=self.busy_timeout_ms)
+            self._sqlite_writes = self._sqlite_runner(immediate=True)
+            self._sqlite_reads = self._sqlite_runner(immediate=False)
         else:
             self._engine = create_async_engine(self.url, echo=self._echo, pool_pre_ping=True)
         self._read_sessions = async_sessionmaker(self._engine, expire_on_commit=False)
         self._write_sessions = async_sessionmaker(self.write_engine, expire_on_commit=False)
+        self._writes = WriteQueue(self._engine, self._sqlite_writes)
+
+    def _sqlite_runner(self, *, immediate: bool) -> SqliteRunner:
+        return SqliteRunner(
+            self.url,
+            busy_ms=self.busy_timeout_ms,
+            immediate=immediate,
+            on_connect=_sqlite_on_connect,
+            on_begin=_sqlite_begin_immediate if immediate else _sqlite_on_begin,
+        )
 
     async def close(self) -> None:
+        if self._writes is not None:
+            await self._writes.close()
+        for runner in (self._sqlite_writes, self._sqlite_reads):
+            if runner is not None:
+                runner.close()
         if self._engine is not None:
             await self._engine.dispose()
         self._engine = self._read_sessions = self._write_sessions = None
+        self._writes = self._sqlite_writes = self._sqlite_reads = None
 
     async def __aenter__(self) -> Database:
         await self.connect()
@@ -92,6 +129,16 @@ class Database:
         # The session begins on its first query and rolls back when it closes.
         async with self._read_sessions() as session:
             yield session
+
+    async def read_sync(self, query: Callable[[Connection], T]) -> T:
+        """Run ``query`` (a synchronous function of a ``Connection``) in a read transaction.
+        The call path's reads: on SQLite on the event loop's thread with a plain ``sqlite3``
+        connection (``ivr.store.sqlite_runner``), on PostgreSQL a Core connection (no ORM
+        session)."""
+        if self._sqlite_reads is not None:
+            return await self._sqlite_reads.run(query)
+        async with self.engine.connect() as conn:  # rolled back when it closes
+            return await conn.run_sync(query)
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
@@ -129,6 +176,10 @@ def _sqlite_on_connect(busy_ms: int, dbapi_connection: Any, _record: Any) -> Non
         cursor.execute("PRAGMA foreign_keys=ON")
     finally:
         cursor.close()
+
+
+def _sqlite_begin_immediate(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _sqlite_on_begin(connection: Connection) -> None:

@@ -60,12 +60,17 @@ class Wiring:
 
 
 async def wire(
-    db: Database, spool: Path, *, start_writer: bool = True, **writer_options: float
+    db: Database,
+    spool: Path,
+    *,
+    start_writer: bool = True,
+    claim_timeout_s: float | None = None,
+    **writer_options: float,
 ) -> Wiring:
     """Journal, writer and store as ``ivr.app.Switch`` builds them; replays the journal."""
     journal = Journal(spool / "journal", segment_entries=int(writer_options.pop("segment", 50)))
     writer = CallWriter(db, journal, spool / "rejected.jsonl", **writer_options)  # type: ignore[arg-type]
-    store = SqlCallStore(db, journal, writer, db_timeout_s=5.0)
+    store = SqlCallStore(db, journal, writer, db_timeout_s=5.0, claim_timeout_s=claim_timeout_s)
     for entry in await journal.open():
         writer.submit(entry)
     if start_writer:

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import func, select, update
 
@@ -11,7 +13,8 @@ from ivr.plans.schema import Campaign, Plan, Target
 from ivr.store import claims
 from ivr.store.db import Database
 from ivr.store.models import Call, TargetClaim, TargetUsage
-from store_calls.support import RACE_AT, Wiring, new_call, plan_campaign
+from ivr.store.upsert import insert_ignore
+from store_calls.support import RACE_AT, Wiring, new_call, plan_campaign, unwire, wire
 
 AT = RACE_AT
 
@@ -37,10 +40,9 @@ async def held(db: Database, target_id: str | None = None) -> list[str]:
 async def set_count(db: Database, target: Target, campaign: Campaign, kind: str, n: int) -> None:
     """Put one of the target's current counters at ``n`` (as earlier calls would have)."""
     counter = next(c for c in claims.limited_counters(target, campaign, AT) if c.kind == kind)
+    row = {"target_id": target.id, "period_kind": kind, "period_key": counter.key, "count": n}
+    await db.writes.run(lambda conn: insert_ignore(conn, claims.USAGE, row))
     async with db.write() as session:
-        await claims.insert_ignore(session, claims.USAGE, {
-            "target_id": target.id, "period_kind": kind, "period_key": counter.key, "count": n,
-        })  # fmt: skip
         await session.execute(
             update(TargetUsage)
             .where(TargetUsage.target_id == target.id, TargetUsage.period_kind == kind)
@@ -118,11 +120,12 @@ async def test_releasing_twice_or_from_another_process_changes_nothing(
     once = await counters(db, "t-all")
     await wiring.store.release("call-a", "t-all", connected=False)
     await wiring.store.release("call-a", "t-all", connected=True)
-    async with db.write() as session:  # another process ending the same claim again
-        await claims.give_back(
-            session, "call-a", "t-all", claims.limited_counters(target, campaign, AT),
+    async with db.write_engine.begin() as conn:  # another process ending the same claim again
+        ended = await conn.run_sync(
+            claims.give_back, "call-a", "t-all", claims.limited_counters(target, campaign, AT),
             connected=False,
         )  # fmt: skip
+    assert not ended
     assert await counters(db, "t-all") == once
     assert set(once.values()) == {1}  # call-b's slots, untouched
     assert await held(db) == ["call-b"]
@@ -165,8 +168,8 @@ async def test_recount_live_repairs_counters_from_the_claims_held(
         assert await wiring.store.claim(f"c{n}", plan.targets()[target_id], campaign, AT)
     async with db.write() as session:  # counters out of step, as a hand edit could leave them
         await session.execute(update(TargetUsage).values(count=TargetUsage.count + 5))
-    async with db.write() as session:
-        await claims.recount_live(session)
+    async with db.write_engine.begin() as conn:
+        await conn.run_sync(claims.recount_live)
     assert (await counters(db, "t-live"))[("live", "")] == 2
     assert (await counters(db, "t-all"))[("live", "")] == 1
 
@@ -195,3 +198,31 @@ async def test_a_claim_the_database_refuses_is_refused_not_granted_degraded(
     assert wiring.store.degraded_claims == 0
     async with db.read() as session:
         assert await session.scalar(select(func.count()).select_from(TargetClaim)) == 0
+
+
+async def test_slow_claims_are_refused_not_granted_past_the_cap(
+    db: Database, plan: Plan, tmp_path: Path
+) -> None:
+    """A claim that runs out of time while the database still answers is load, not an outage:
+    it must never be granted without its counters, and what it takes once it lands must be
+    given back. 60 claims at once on a target of concurrency 7, with a time limit far shorter
+    than any transaction, so every claim runs out of time."""
+    wiring = await wire(db, tmp_path / "spool", claim_timeout_s=0.0001)
+    store, target, campaign = wiring.store, plan.targets()["t-live"], plan_campaign(plan)
+    try:
+        outcomes = await asyncio.gather(
+            *(store.claim(f"slow-{n}", target, campaign, AT) for n in range(60))
+        )
+        granted = [f"slow-{n}" for n, ok in enumerate(outcomes) if ok]
+        assert len(granted) <= 7, "a cap overshot under load"
+        assert store.degraded_claims == 0 and not store.degraded
+        await store.settle()  # the refused claims that committed late are given back
+        assert await held(db, "t-live") == sorted(granted)
+        assert (await counters(db, "t-live")).get(("live", ""), 0) == len(granted)
+        for call_id in granted:
+            await store.release(call_id, "t-live", connected=False)
+        assert await held(db) == []
+        assert (await counters(db, "t-live"))[("live", "")] == 0
+        assert store.pending_releases == 0 and store.degraded_claims == 0
+    finally:
+        await unwire(wiring)

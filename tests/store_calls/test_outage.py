@@ -12,11 +12,10 @@ import asyncio
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from db_outage import Outage
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from ivr.calls.record import Disposition
 from ivr.plans.schema import Plan
@@ -32,14 +31,8 @@ SQLITE_BUSY_MS = 100  # production waits 10 s; the test need not
 @pytest.fixture
 async def app_db(db: Database) -> AsyncIterator[Database]:
     """The app's own handle on the database (the ``db`` fixture stays the test's)."""
-    app = Database(db.url)
+    app = Database(db.url, busy_timeout_ms=SQLITE_BUSY_MS)
     await app.connect()
-    if app.is_sqlite:
-
-        def short_busy_timeout(dbapi_connection: Any, _record: Any) -> None:
-            dbapi_connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
-
-        event.listen(app.engine.sync_engine, "connect", short_busy_timeout)
     yield app
     await app.close()
 

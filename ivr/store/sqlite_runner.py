@@ -1,0 +1,128 @@
+"""SQLite statements on the event loop's own thread, and in a worker thread only when they must
+wait.
+
+Why: a SQLite statement of the call path takes tens of microseconds, but handing it to a thread
+(as aiosqlite does for each statement) costs more than that, and under load far more: the
+thread must win the GIL back after every statement, which a busy event loop gives up only every
+switch interval (5 ms). A batch of a few hundred statements then took hundreds of milliseconds
+of waiting. So a transaction first runs right here, on a connection whose busy timeout is 0: it
+either starts at once or fails at once with SQLITE_BUSY. Only then (another process holds the
+write lock) does it run again in a worker thread, on a connection that waits the full busy
+timeout there, so the event loop never sleeps in SQLite's busy handler.
+
+Under WAL, a commit writes to the OS cache (``synchronous=NORMAL``: no fsync); the one slow
+step left is the WAL checkpoint, which the inline writer leaves to the worker thread
+(``wal_autocheckpoint=0`` on its connection, a PASSIVE checkpoint every ``checkpoint_every``
+commits).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+T = TypeVar("T")
+SQLITE_BUSY = 5
+OnConnect = Callable[[int, Any, Any], None]
+
+
+class SqliteRunner:
+    """``await run(work)``: ``work(conn)`` in one transaction, inline or, if SQLite is busy,
+    in the worker thread. ``immediate`` for write transactions (BEGIN IMMEDIATE)."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        busy_ms: int,
+        immediate: bool,
+        on_connect: OnConnect,
+        on_begin: Callable[[Connection], None],
+        checkpoint_every: int = 500,
+    ) -> None:
+        self._immediate = immediate
+        self.inline = _engine(url, 0, on_connect, on_begin, autocheckpoint=not immediate)
+        self.waiting = _engine(url, busy_ms, on_connect, on_begin, autocheckpoint=True)
+        self._thread = ThreadPoolExecutor(1, "ivr-sqlite-" + ("writes" if immediate else "reads"))
+        self._checkpoint_every = checkpoint_every
+        self._commits = 0
+        self._checkpointing: asyncio.Future[None] | None = None
+        self.inline_runs = 0
+        self.thread_runs = 0  # the database was busy: ran in the worker thread
+
+    async def run(self, work: Callable[[Connection], T]) -> T:
+        try:
+            result = _transaction(self.inline, self._immediate, work)
+            self.inline_runs += 1
+        except OperationalError as exc:
+            if getattr(exc.orig, "sqlite_errorcode", None) != SQLITE_BUSY:
+                raise
+            self.thread_runs += 1
+            loop = asyncio.get_running_loop()
+            call = functools.partial(_transaction, self.waiting, self._immediate, work)
+            result = await loop.run_in_executor(self._thread, call)
+        if self._immediate:
+            self._after_commit()
+        return result
+
+    def _after_commit(self) -> None:
+        self._commits += 1
+        if self._commits % self._checkpoint_every or self._checkpointing is not None:
+            return
+        loop = asyncio.get_running_loop()
+        self._checkpointing = loop.run_in_executor(self._thread, _checkpoint, self.waiting)
+        self._checkpointing.add_done_callback(self._checkpointed)
+
+    def _checkpointed(self, done: asyncio.Future[None]) -> None:
+        self._checkpointing = None
+        if not done.cancelled():
+            done.exception()  # a checkpoint that could not run now runs at the next one
+
+    def close(self) -> None:
+        self._thread.shutdown(wait=True)
+        self.inline.dispose()
+        self.waiting.dispose()
+
+
+def _transaction(engine: Engine, write: bool, work: Callable[[Connection], T]) -> T:
+    if write:
+        with engine.begin() as conn:
+            return work(conn)
+    with engine.connect() as conn:  # plain BEGIN at the first statement, rolled back at close
+        return work(conn)
+
+
+def _checkpoint(engine: Engine) -> None:
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").all()
+
+
+def _engine(
+    url: str,
+    busy_ms: int,
+    on_connect: OnConnect,
+    on_begin: Callable[[Connection], None],
+    *,
+    autocheckpoint: bool,
+) -> Engine:
+    """One connection of the standard library driver (used by one thread at a time)."""
+    sync_url = make_url(url).set(drivername="sqlite")
+    engine = create_engine(
+        sync_url, pool_size=1, max_overflow=0, connect_args={"check_same_thread": False}
+    )
+    event.listen(engine, "connect", functools.partial(on_connect, busy_ms))
+    if not autocheckpoint:
+        event.listen(engine, "connect", _no_autocheckpoint)
+    event.listen(engine, "begin", on_begin)
+    return engine
+
+
+def _no_autocheckpoint(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")

@@ -1,0 +1,183 @@
+"""Group commit for every write of the call path: claims, releases and call records.
+
+Why: a write transaction per claim or release costs a BEGIN, a COMMIT and a queue behind
+SQLite's single writer; with hundreds of calls at once that, not the calls, sets the call rate.
+So writers hand a *job* (a synchronous function of one ``Connection``) to the queue, and one
+task runs every job waiting at that moment in ONE transaction, then hands each its result.
+
+- All-or-nothing per batch: a job that must take several rows or none undoes its own partial
+  work inside the transaction (see ``claims.take``); results reach their callers only after the
+  COMMIT, so nobody acts on a write that was rolled back.
+- One bad job does not sink the others: when a batch fails because of some job's data
+  (``refused_by_database``) or a bug, each job runs again alone, so only that one fails.
+- An outage (connection lost, ``database is locked`` after the busy timeout) fails the whole
+  batch: every job in it would have hit it. A deadlock or serialization failure is retried.
+- PostgreSQL: jobs run in the order of their ``order`` key (the target id for counter changes),
+  so two processes' batches take per-target locks in the same order and never deadlock.
+- SQLite: the batch runs on a plain ``sqlite3`` connection, on the event loop's thread while
+  SQLite answers at once (``ivr.store.sqlite_runner``), and the app's writes queue here
+  instead of fighting for the file lock in SQLite's busy handler.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from ivr.store.errors import DB_ERRORS, refused_by_database, transient
+from ivr.store.sqlite_runner import SqliteRunner
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+Job = Callable[[Connection], T]
+TRANSIENT_RETRIES = 5
+
+
+@dataclass(slots=True)
+class _Pending:
+    job: Job[Any]
+    order: str
+    done: asyncio.Future[Any] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+
+
+class WriteQueue:
+    """``submit(job, order)`` returns a future of the job's result, set after the commit."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        sqlite: SqliteRunner | None = None,
+        *,
+        max_batch: int = 256,
+        pg_lanes: int = 4,
+    ) -> None:
+        self._engine = engine
+        self._sqlite = sqlite
+        self._max_batch = max_batch
+        self._waiting: list[_Pending] = []
+        self._wakeup: asyncio.Event | None = None
+        self._task: asyncio.Task[None] | None = None
+        # SQLite has one writer: one batch at a time. PostgreSQL takes row and target locks, so
+        # batches may overlap; a few at once hide the round trips' latency.
+        self._lanes = asyncio.Semaphore(1 if sqlite else pg_lanes)
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self.batches = 0  # transactions committed (or tried)
+        self.jobs = 0  # jobs run
+        self.busy_s = 0.0  # wall time spent in batches
+        self.longest_batch_s = 0.0
+
+    def submit(self, job: Job[T], order: str = "") -> asyncio.Future[T]:
+        pending = _Pending(job, order)
+        self._waiting.append(pending)
+        if self._task is None or self._task.done():
+            self._wakeup = asyncio.Event()
+            self._task = asyncio.create_task(self._run(), name="write-queue")
+        assert self._wakeup is not None
+        self._wakeup.set()
+        return pending.done
+
+    async def run(self, job: Job[T], order: str = "") -> T:
+        return await self.submit(job, order)
+
+    @property
+    def sync_engines(self) -> tuple[Engine, ...]:
+        """The engines the batches run on (to listen to their events)."""
+        if self._sqlite is not None:
+            return (self._sqlite.inline, self._sqlite.waiting)
+        return (self._engine.sync_engine,)
+
+    @property
+    def backlog(self) -> int:
+        return len(self._waiting)
+
+    async def close(self, timeout_s: float = 10.0) -> None:
+        """Finish what is queued (bounded), then stop the task."""
+        if self._task is not None:
+            waiting = [p.done for p in self._waiting]
+            if waiting:
+                await asyncio.wait(waiting, timeout=timeout_s)
+            if self._in_flight:
+                await asyncio.wait(self._in_flight, timeout=timeout_s)
+            self._task.cancel()
+            for task in self._in_flight:
+                task.cancel()
+            await asyncio.gather(self._task, *self._in_flight, return_exceptions=True)
+            self._task = None
+        for pending in self._waiting:
+            if not pending.done.done():
+                pending.done.set_exception(RuntimeError("the database was closed"))
+        self._waiting.clear()
+
+    async def _run(self) -> None:
+        assert self._wakeup is not None
+        while True:
+            if not self._waiting:
+                self._wakeup.clear()
+                await self._wakeup.wait()
+                continue
+            await self._lanes.acquire()
+            batch = self._waiting[: self._max_batch]
+            del self._waiting[: len(batch)]
+            batch.sort(key=lambda pending: pending.order)  # one lock order for every process
+            task = asyncio.create_task(self._commit_in_lane(batch))
+            self._in_flight.add(task)
+            task.add_done_callback(self._in_flight.discard)
+
+    async def _commit_in_lane(self, batch: list[_Pending]) -> None:
+        try:
+            await self._commit(batch)
+        finally:
+            self._lanes.release()
+
+    async def _commit(self, batch: list[_Pending]) -> None:
+        for attempt in range(TRANSIENT_RETRIES + 1):
+            try:
+                results = await self._execute([pending.job for pending in batch])
+            except Exception as exc:  # any: sorted out in _failed
+                if transient(exc) and attempt < TRANSIENT_RETRIES:
+                    await asyncio.sleep(0.001 * 2**attempt)
+                    continue
+                await self._failed(batch, exc)
+                return
+            for pending, result in zip(batch, results, strict=True):
+                if not pending.done.done():
+                    pending.done.set_result(result)
+            return
+
+    async def _failed(self, batch: list[_Pending], exc: Exception) -> None:
+        blames_a_job = refused_by_database(exc) or not isinstance(exc, DB_ERRORS)
+        if blames_a_job and len(batch) > 1:
+            for pending in batch:  # alone, so that only the guilty job fails
+                await self._commit([pending])
+            return
+        for pending in batch:
+            if not pending.done.done():
+                pending.done.set_exception(exc)
+
+    async def _execute(self, jobs: list[Job[Any]]) -> list[Any]:
+        self.batches += 1
+        self.jobs += len(jobs)
+        started = time.perf_counter()
+        try:
+            if self._sqlite is not None:
+                return await self._sqlite.run(functools.partial(_run_jobs, jobs=jobs))
+            async with self._engine.begin() as conn:
+                return await conn.run_sync(_run_jobs, jobs)
+        finally:
+            took = time.perf_counter() - started
+            self.busy_s += took
+            self.longest_batch_s = max(self.longest_batch_s, took)
+
+
+def _run_jobs(conn: Connection, jobs: list[Job[Any]]) -> list[Any]:
+    return [job(conn) for job in jobs]
