@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import gc
 import logging
 import random
@@ -21,6 +20,7 @@ from pathlib import Path
 from ivr.agi.channel import AgiChannel
 from ivr.agi.router import Router
 from ivr.agi.server import FastAgiServer
+from ivr.aio import stop_task
 from ivr.ami.live_view import concurrency_by_target
 from ivr.ami.service import AmiService
 from ivr.ami.stored_calls import SqlStoredCalls
@@ -163,10 +163,7 @@ class Switch:
         await self.reconciler.close()
         await self.web.stop()
         await self.plan.close()
-        if self._janitor is not None:
-            self._janitor.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._janitor
+        await stop_task(self._janitor)
         await self.store.close()
         await self.writer.close()
         await self.journal.close()

@@ -12,10 +12,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from ivr.plans.cli_args import (
+    EXIT_ERRORS,
+    EXIT_OK,
+    EXIT_UNREADABLE,
+    add_plan_file_arguments,
+)
 from ivr.plans.loader import load_plan_sources
 from ivr.plans.problems import PlanError, UnreadablePlanError
 from ivr.plans.schema import Plan
@@ -25,21 +30,11 @@ from ivr.store import migrate
 from ivr.store.apply import ApplyReport, apply_plan
 from ivr.store.db import Database
 
-EXIT_OK, EXIT_ERRORS, EXIT_UNREADABLE = 0, 1, 2
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="call-plan YAML")
+    add_plan_file_arguments(parser)
     parser.add_argument(
         "--dry-run", action="store_true", help="show what would change, then roll back"
-    )
-    parser.add_argument(
-        "--prompts",
-        action="append",
-        type=Path,
-        default=[],
-        metavar="DIR",
-        help="another folder of prompt files, besides the prompts_dir setting (repeatable)",
     )
 
 

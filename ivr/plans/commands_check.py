@@ -10,24 +10,20 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ivr.plans.cli_args import (
+    EXIT_ERRORS,
+    EXIT_OK,
+    EXIT_UNREADABLE,
+    add_plan_file_arguments,
+)
 from ivr.plans.loader import LoadedPlan, load_plan_sources
 from ivr.plans.problems import PlanError, Problem, UnreadablePlanError
 from ivr.plans.validate import validate_plan
 from ivr.settings import Settings
 
-EXIT_OK, EXIT_ERRORS, EXIT_UNREADABLE = 0, 1, 2
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="call-plan YAML")
-    parser.add_argument(
-        "--prompts",
-        action="append",
-        type=Path,
-        default=[],
-        metavar="DIR",
-        help="another folder of prompt files, besides the prompts_dir setting (repeatable)",
-    )
+    add_plan_file_arguments(parser)
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:

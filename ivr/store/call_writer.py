@@ -26,6 +26,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from ivr.aio import stop_task
 from ivr.store.call_rows import attempt_rows, call_row, event_rows
 from ivr.store.db import Database
 from ivr.store.errors import DB_ERRORS, first_line, refused_by_database
@@ -101,13 +102,8 @@ class CallWriter:
     async def close(self, timeout_s: float = 10.0) -> None:
         """Write what is queued (bounded), then stop. Unwritten entries stay in the journal."""
         await self.flush(timeout_s)
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
+        await stop_task(self._task)
+        self._task = None
 
     async def _run(self) -> None:
         delay = 0.0

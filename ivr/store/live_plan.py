@@ -13,6 +13,7 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from ivr.aio import stop_task
 from ivr.calls.ports import PlanView
 from ivr.routing.compiled import precompile
 from ivr.store.apply import config_revision
@@ -53,13 +54,8 @@ class LivePlan:
         self._task = asyncio.create_task(self._watch(), name="live-plan")
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
+        await stop_task(self._task)
+        self._task = None
 
     async def _watch(self) -> None:
         while True:
