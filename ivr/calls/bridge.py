@@ -1,12 +1,15 @@
 """Bridging: dial the ranked targets one by one, then the fallback, recording when allowed.
 
 Each target's slot (concurrency and caps) is claimed atomically before it is dialled and given
-back when its leg ends; the cap slot is kept only for a connected call. BUSY, NOANSWER,
+back when its leg ends; the cap slot is kept only for a connected call. The routed checkpoint
+(the record with its Dial attempt) is made durable while the claim runs, and awaited before the
+Dial: the Dial is what tells the dialplan the call is routed. BUSY, NOANSWER,
 CONGESTION and CHANUNAVAIL move on to the next target; a caller who hung up ends the loop.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from dataclasses import dataclass
 
@@ -42,10 +45,11 @@ async def bridge_call(
         if channel.hung_up:
             return BridgeOutcome(Disposition.ABANDONED_RINGING)
         target = candidate.target
-        if not await deps.store.claim(call.id, target, campaign, utc_datetime(deps.clock)):
+        attempt = await _claim_as_routed(call, target, campaign, deps)
+        if attempt is None:
             call.event(deps.clock.time(), "route.claim_lost", target=target.id)
             continue
-        attempt, result = await _dial_claimed(channel, call, target, deps, legs)
+        result = await _dial_claimed(channel, call, target, attempt, deps, legs)
         if result.answered:
             return BridgeOutcome(Disposition.CONNECTED, target, attempt)
         if result.status == "CANCEL" or channel.hung_up:
@@ -53,22 +57,51 @@ async def bridge_call(
     return await _fallback(channel, call, campaign, deps, legs)
 
 
-async def _dial_claimed(
-    channel: CallChannel, call: CallLog, target: Target, deps: CallDeps, legs: set[str]
-) -> tuple[Attempt, DialResult]:
+async def _claim_as_routed(
+    call: CallLog, target: Target, campaign: Campaign, deps: CallDeps
+) -> Attempt | None:
+    """Claim the target's slot while the routed checkpoint goes to disk, side by side, and
+    return the attempt once both are done; None if the claim was refused.
+
+    The checkpoint holds the attempt before its claim is known, so a refusal strikes the
+    attempt out again and the next checkpoint supersedes that snapshot (a crash in between
+    leaves an attempt without a Dial: reconciliation finds no leg for it, and the store ignores
+    the release of a claim it never took)."""
     dial_string = target_dial_string(target)
     buyer = deps.plan().target_buyers.get(target.id)
     attempt = call.begin_attempt(deps.clock.time(), dial_string, target.id, buyer)
     call.event(attempt.started_at, "dial.start", target=target.id, dial_string=dial_string)
-    await deps.store.checkpoint(call)  # routed: from here on, a crash must not lose the call
+    started = call.events[-1]
+    # From the Dial on, a crash must not lose the call; the snapshot is taken when the task
+    # first runs, which is before the claim can answer (it waits on the write queue).
+    routed = asyncio.ensure_future(deps.store.checkpoint(call))
+    granted = False
+    try:
+        granted = await deps.store.claim(call.id, target, campaign, utc_datetime(deps.clock))
+    finally:
+        if not granted:
+            call.attempts.remove(attempt)
+            call.events.remove(started)
+        await routed
+    return attempt if granted else None
+
+
+async def _dial_claimed(
+    channel: CallChannel,
+    call: CallLog,
+    target: Target,
+    attempt: Attempt,
+    deps: CallDeps,
+    legs: set[str],
+) -> DialResult:
     connected = True  # if the session dies mid-Dial, keep the cap slot: never overshoot
     try:
-        result = await dial(channel, deps.clock, dial_string, target.ring_timeout_s, legs)
+        result = await dial(channel, deps.clock, attempt.dial_string, target.ring_timeout_s, legs)
         connected = result.answered
     finally:
         await deps.store.release(call.id, target.id, connected=connected)
     _fill_attempt(call, attempt, result)
-    return attempt, result
+    return result
 
 
 def _fill_attempt(call: CallLog, attempt: Attempt, result: DialResult) -> None:

@@ -10,6 +10,7 @@ Every path ends in ``_finish``: the record is closed with a disposition, checkpo
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 
 from ivr.agi.api import AgiConnectionLost, AgiEnvironment, CallChannel, ChannelHungUp
 from ivr.calls.bridge import BridgeOutcome, bridge_call
@@ -22,8 +23,8 @@ from ivr.geo import classify_caller, normalize_number, state_of_zip
 from ivr.geo.callerid import CallerId
 from ivr.menus import MenuContext, MenuOutcome, MenuResult, run_menu
 from ivr.plans.schema import Campaign
-from ivr.routing.facts import CallFacts
-from ivr.routing.rank import RankedTarget, rank_targets
+from ivr.routing.facts import CallFacts, TargetLoad
+from ivr.routing.rank import ExclusionReason, RankedTarget, RoutingDecision, rank_targets
 from ivr.screening.rules import CallerHistory, ScreenDecision, screen_caller
 
 ZIP_KEY = "zip"  # the gather ``save_as`` whose digits route by ZIP
@@ -33,6 +34,11 @@ MENU_DISPOSITIONS = {
     "failed_ivr": Disposition.FAILED_IVR,
     "caller_hangup": Disposition.ABANDONED_IVR,
 }
+LOAD_REASONS = frozenset({
+    ExclusionReason.HOURLY_CAP, ExclusionReason.DAILY_CAP, ExclusionReason.MONTHLY_CAP,
+    ExclusionReason.CONCURRENCY_FULL,
+})  # fmt: skip
+Loads = Mapping[str, TargetLoad]
 
 
 async def handle_inbound(channel: CallChannel, deps: CallDeps) -> None:
@@ -88,12 +94,16 @@ async def _story(channel: CallChannel, call: CallLog, deps: CallDeps) -> Campaig
         return campaign
     await channel.answer()
     call.answered_at = deps.clock.time()
-    menu = await _run_menu(channel, call, campaign, view, caller, deps)
-    if menu is not None and menu.outcome is not MenuOutcome.ROUTE:
-        disposition = MENU_DISPOSITIONS.get(menu.disposition or "", Disposition.FAILED_IVR)
-        await _finish(channel, call, disposition, deps, campaign)
-        return campaign
-    ranked = await _route(call, campaign, view, caller, deps)
+    early_loads = asyncio.ensure_future(_read_loads(campaign, view, deps))  # while the menu runs
+    try:
+        menu = await _run_menu(channel, call, campaign, view, caller, deps)
+        if menu is not None and menu.outcome is not MenuOutcome.ROUTE:
+            disposition = MENU_DISPOSITIONS.get(menu.disposition or "", Disposition.FAILED_IVR)
+            await _finish(channel, call, disposition, deps, campaign)
+            return campaign
+        ranked = await _route(call, campaign, view, caller, early_loads, deps)
+    finally:
+        early_loads.cancel()
     bridged = await bridge_call(channel, call, campaign, ranked, deps)
     await _finish(channel, call, bridged.disposition, deps, campaign, bridged)
     return campaign
@@ -170,14 +180,35 @@ async def _run_menu(
     return result
 
 
-async def _route(
-    call: CallLog, campaign: Campaign, view: PlanView, caller: CallerId, deps: CallDeps
-) -> list[RankedTarget]:
-    at = utc_datetime(deps.clock)
+async def _read_loads(campaign: Campaign, view: PlanView, deps: CallDeps) -> Loads:
     listed = [view.targets[link.target] for link in campaign.targets if link.target in view.targets]
-    loads = await deps.store.target_loads(campaign, listed, at)
-    facts = CallFacts.gather(at, caller, call.gathered.get(ZIP_KEY), call.tags)
-    decision = rank_targets(campaign, view.targets, facts, loads, deps.rng)
+    return await deps.store.target_loads(campaign, listed, utc_datetime(deps.clock))
+
+
+async def _route(
+    call: CallLog,
+    campaign: Campaign,
+    view: PlanView,
+    caller: CallerId,
+    early_loads: asyncio.Future[Loads],
+    deps: CallDeps,
+) -> list[RankedTarget]:
+    """Rank on the loads read while the menu ran, so no read sits between the last key press
+    and the Dial. Loads only exclude targets, and each claim checks its target's slot
+    atomically, so a target that filled up since is refused by its claim and the next one is
+    tried; a target the early loads exclude may have freed a slot since, so then the loads are
+    read again and the targets ranked on those."""
+    facts = CallFacts.gather(utc_datetime(deps.clock), caller, call.gathered.get(ZIP_KEY),
+                             call.tags)  # fmt: skip
+    decision = rank_targets(campaign, view.targets, facts, await early_loads, deps.rng)
+    if any(exclusion.reason in LOAD_REASONS for exclusion in decision.excluded):
+        fresh = await _read_loads(campaign, view, deps)
+        decision = rank_targets(campaign, view.targets, facts, fresh, deps.rng)
+    _note_decision(call, decision, deps)
+    return decision.ranked
+
+
+def _note_decision(call: CallLog, decision: RoutingDecision, deps: CallDeps) -> None:
     call.event(
         deps.clock.time(),
         "route.decision",
@@ -185,7 +216,6 @@ async def _route(
         excluded=[{"target": e.target_id, "reason": e.reason.value, "detail": e.detail}
                   for e in decision.excluded],
     )  # fmt: skip
-    return decision.ranked
 
 
 async def _finish(

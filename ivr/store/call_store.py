@@ -31,7 +31,7 @@ from ivr.calls.record import CallLog
 from ivr.plans.schema import Campaign, Target
 from ivr.routing.facts import TargetLoad
 from ivr.screening.rules import CallerHistory, dedupe_window_start, velocity_window_start
-from ivr.store import claims, history
+from ivr.store import claims, history, loads
 from ivr.store.call_writer import DB_ERRORS, CallWriter, refused_by_database
 from ivr.store.db import Database
 from ivr.store.journal import Journal, JournalEntry
@@ -132,7 +132,7 @@ class SqlCallStore:
     async def _read_loads(
         self, campaign: Campaign, targets: Sequence[Target], at: datetime
     ) -> Mapping[str, TargetLoad]:
-        work = self._db.read_sync(functools.partial(claims.loads, targets=targets,
+        work = self._db.read_sync(functools.partial(loads.loads, targets=targets,
                                                      campaign=campaign, at=at))  # fmt: skip
         return await self._guarded(work, {}, {}, "target loads")
 

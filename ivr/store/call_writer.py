@@ -198,7 +198,7 @@ class CallWriter:
         latest = list(_newest_snapshots(batch).items())
         for start in range(0, len(latest), self._calls_per_job):
             chunk = dict(latest[start : start + self._calls_per_job])
-            await self._db.writes.run(functools.partial(write_snapshots, latest=chunk))
+            await self._db.writes.run(functools.partial(write_snapshots, latest=chunk), bulk=True)
         self.written += len(latest)
 
 

@@ -1,4 +1,4 @@
-"""Atomic claims on a target's concurrency and caps, and the loads routing reads.
+"""Atomic claims on a target's concurrency and caps (the loads routing reads: ``ivr.store.loads``).
 
 A claim takes one slot of every limited counter of a target in ONE write transaction, each with
 a conditional ``UPDATE ... SET count = count + 1 WHERE count < cap``: on PostgreSQL the row lock
@@ -18,7 +18,7 @@ and ``recount_live`` puts the live counters right from the claims that remain.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -38,8 +38,8 @@ from sqlalchemy import (
 )
 
 from ivr.plans.schema import Campaign, Target
-from ivr.routing.facts import TargetLoad
-from ivr.routing.periods import cap_periods, cap_timezone
+from ivr.routing.periods import cap_periods
+from ivr.store import pg_routines
 from ivr.store.models import TargetClaim, TargetUsage
 from ivr.store.upsert import insert_ignore
 
@@ -96,7 +96,12 @@ def take(
 
     Three statements whatever the number of counters (this runs on every routed call): create
     the counter rows that do not exist yet, add one to every counter still below its cap in ONE
-    conditional UPDATE that returns the counters it took, and record the claim."""
+    conditional UPDATE that returns the counters it took, and record the claim. PostgreSQL does
+    all of it in one call of ``ivr_claim`` (``ivr.store.pg_routines``)."""
+    if conn.dialect.name == "postgresql":
+        full_at = pg_routines.claim(conn, call_ref, target_id, [(c.kind, c.key, c.cap)
+                                                                for c in counters], at)  # fmt: skip
+        return counters[full_at - 1] if full_at else None
     if counters:
         _lock_target(conn, target_id)
         rows = [{"target_id": target_id, "period_kind": c.kind, "period_key": c.key, "count": 0}
@@ -188,12 +193,14 @@ def give_back(
     """End a claim: the live slot always, the period slots only for a call that did not
     connect (caps count connected calls). Doing it twice changes nothing: the claim row is
     the proof that the slots are still taken. True if this call ended the claim."""
+    # caps count connected calls: such a call keeps its period slots, gives back the live one
+    returned = [c for c in counters if not connected or c.kind == "live"]
+    if conn.dialect.name == "postgresql":
+        return pg_routines.release(conn, call_ref, target_id, [(c.kind, c.key) for c in returned])
     _lock_target(conn, target_id)
     ended = conn.execute(_CLAIM_DELETE, {"call_ref": call_ref, "target_id": target_id})
     if ended.rowcount == 0:
         return False
-    # caps count connected calls: such a call keeps its period slots, gives back the live one
-    returned = [c for c in counters if not connected or c.kind == "live"]
     if returned:
         conn.execute(_give_back_statement(len(returned)), _params(target_id, returned))
     return True
@@ -202,67 +209,6 @@ def give_back(
 _CLAIM_DELETE = delete(TargetClaim).where(
     TargetClaim.call_ref == bindparam("call_ref"), TargetClaim.target_id == bindparam("target_id")
 )
-
-
-def loads(
-    conn: Connection, targets: Sequence[Target], campaign: Campaign, at: datetime
-) -> Mapping[str, TargetLoad]:
-    """Live claims and connected calls in each target's current hour, day and month."""
-    if not targets:
-        return {}
-    ids = [t.id for t in targets]
-    wanted = current_keys(targets, campaign, at)
-    keys = {key for per_kind in wanted.values() for key in per_kind.values()}
-    usage = conn.execute(_USAGE_SELECT, {"ids": ids, "keys": sorted(keys)})
-    counts: dict[tuple[str, str], int] = {}
-    for target_id, kind, key, count in usage:
-        if wanted[target_id].get(kind) == key:
-            counts[(target_id, kind)] = count
-    active = {target_id: count for target_id, count in conn.execute(_LIVE_SELECT, {"ids": ids})}
-    return {
-        tid: TargetLoad(
-            active=active.get(tid, 0),
-            hourly=counts.get((tid, "hour"), 0),
-            daily=counts.get((tid, "day"), 0),
-            monthly=counts.get((tid, "month"), 0),
-        )
-        for tid in ids
-    }
-
-
-# Built once, with expanding IN parameters: routing reads loads on every call.
-_USAGE_SELECT = select(
-    TargetUsage.target_id, TargetUsage.period_kind, TargetUsage.period_key, TargetUsage.count
-).where(
-    TargetUsage.target_id.in_(bindparam("ids", expanding=True)),
-    TargetUsage.period_key.in_(bindparam("keys", expanding=True)),
-)
-_LIVE_SELECT = (
-    select(TargetClaim.target_id, func.count())
-    .where(TargetClaim.target_id.in_(bindparam("ids", expanding=True)))
-    .group_by(TargetClaim.target_id)
-)
-
-
-def current_keys(
-    targets: Sequence[Target], campaign: Campaign, at: datetime
-) -> dict[str, dict[str, str]]:
-    """target id -> period kind -> stored key at ``at``. The keys depend only on the time zone,
-    so they are worked out once per zone, not once per target (50 targets, one zone: 1)."""
-    by_zone: dict[str, dict[str, str]] = {}
-    out = {}
-    for target in targets:
-        tz = cap_timezone(target, campaign)
-        if tz not in by_zone:
-            by_zone[tz] = _current_keys(target, campaign, at)
-        out[target.id] = by_zone[tz]
-    return out
-
-
-def _current_keys(target: Target, campaign: Campaign, at: datetime) -> dict[str, str]:
-    periods = cap_periods(target, campaign, at)
-    raw = {"hour": periods.hour_key, "day": periods.day_key, "month": periods.month_key}
-    return {kind: stored_key(kind, key) for kind, key in raw.items()}
 
 
 def recount_live(conn: Connection) -> None:

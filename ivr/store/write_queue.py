@@ -14,6 +14,9 @@ task runs every job waiting at that moment in ONE transaction, then hands each i
   batch: every job in it would have hit it. A deadlock or serialization failure is retried.
 - PostgreSQL: jobs run in the order of their ``order`` key (the target id for counter changes),
   so two processes' batches take per-target locks in the same order and never deadlock.
+- Bulk jobs (the record writer's) never share a batch with the others: a claim waits for no
+  row writing of other calls, only for the batch under way, and batches take turns (one bulk
+  batch after each batch of the others) so neither kind starves.
 - SQLite: the batch runs on a plain ``sqlite3`` connection, on the event loop's thread while
   SQLite answers at once (``ivr.store.sqlite_runner``), and the app's writes queue here
   instead of fighting for the file lock in SQLite's busy handler.
@@ -45,6 +48,7 @@ TRANSIENT_RETRIES = 5
 class _Pending:
     job: Job[Any]
     order: str
+    bulk: bool
     done: asyncio.Future[Any] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
@@ -71,13 +75,14 @@ class WriteQueue:
         # batches may overlap; a few at once hide the round trips' latency.
         self._lanes = asyncio.Semaphore(1 if sqlite else pg_lanes)
         self._in_flight: set[asyncio.Task[None]] = set()
+        self._bulk_turn = False
         self.batches = 0  # transactions committed (or tried)
         self.jobs = 0  # jobs run
         self.busy_s = 0.0  # wall time spent in batches
         self.longest_batch_s = 0.0
 
-    def submit(self, job: Job[T], order: str = "") -> asyncio.Future[T]:
-        pending = _Pending(job, order)
+    def submit(self, job: Job[T], order: str = "", *, bulk: bool = False) -> asyncio.Future[T]:
+        pending = _Pending(job, order, bulk)
         self._waiting.append(pending)
         if self._task is None or self._task.done():
             self._wakeup = asyncio.Event()
@@ -86,8 +91,8 @@ class WriteQueue:
         self._wakeup.set()
         return pending.done
 
-    async def run(self, job: Job[T], order: str = "") -> T:
-        return await self.submit(job, order)
+    async def run(self, job: Job[T], order: str = "", *, bulk: bool = False) -> T:
+        return await self.submit(job, order, bulk=bulk)
 
     @property
     def sync_engines(self) -> tuple[Engine, ...]:
@@ -126,12 +131,27 @@ class WriteQueue:
                 await self._wakeup.wait()
                 continue
             await self._lanes.acquire()
-            batch = self._waiting[: self._max_batch]
-            del self._waiting[: len(batch)]
+            batch = self._next_batch()
             batch.sort(key=lambda pending: pending.order)  # one lock order for every process
             task = asyncio.create_task(self._commit_in_lane(batch))
             self._in_flight.add(task)
             task.add_done_callback(self._in_flight.discard)
+
+    def _next_batch(self) -> list[_Pending]:
+        """Take the next batch off the queue: bulk jobs alone, or the others alone, in turns."""
+        bulk = any(pending.bulk for pending in self._waiting)
+        other = not all(pending.bulk for pending in self._waiting)
+        take_bulk = bulk and (self._bulk_turn or not other)
+        self._bulk_turn = not take_bulk
+        batch: list[_Pending] = []
+        rest: list[_Pending] = []
+        for pending in self._waiting:
+            if pending.bulk == take_bulk and len(batch) < self._max_batch:
+                batch.append(pending)
+            else:
+                rest.append(pending)
+        self._waiting = rest
+        return batch
 
     async def _commit_in_lane(self, batch: list[_Pending]) -> None:
         try:

@@ -1,0 +1,81 @@
+"""The loads routing reads: each target's live claims and its connected calls in its current
+hour, day and month (``ivr.routing.facts.TargetLoad``), for all of a campaign's targets in ONE
+statement (the counters and the claim counts joined by ``UNION ALL``): it runs on every call,
+and on PostgreSQL each statement costs a round trip and ~0.25 ms of CPU."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from sqlalchemy import Connection, bindparam, func, literal, select, union_all
+
+from ivr.plans.schema import Campaign, Target
+from ivr.routing.facts import TargetLoad
+from ivr.routing.periods import cap_periods, cap_timezone
+from ivr.store.claims import stored_key
+from ivr.store.models import TargetClaim, TargetUsage
+
+CLAIMS = "claims"  # the kind of the claim-count rows (no counter has this period kind)
+
+
+def loads(
+    conn: Connection, targets: Sequence[Target], campaign: Campaign, at: datetime
+) -> Mapping[str, TargetLoad]:
+    """Live claims and connected calls in each target's current hour, day and month."""
+    if not targets:
+        return {}
+    ids = [t.id for t in targets]
+    wanted = current_keys(targets, campaign, at)
+    keys = {key for per_kind in wanted.values() for key in per_kind.values()}
+    counts: dict[tuple[str, str], int] = {}
+    active: dict[str, int] = {}
+    for target_id, kind, key, count in conn.execute(_LOADS, {"ids": ids, "keys": sorted(keys)}):
+        if kind == CLAIMS:
+            active[target_id] = count
+        elif wanted[target_id].get(kind) == key:
+            counts[(target_id, kind)] = count
+    return {
+        tid: TargetLoad(
+            active=active.get(tid, 0),
+            hourly=counts.get((tid, "hour"), 0),
+            daily=counts.get((tid, "day"), 0),
+            monthly=counts.get((tid, "month"), 0),
+        )
+        for tid in ids
+    }
+
+
+# Built once, with expanding IN parameters (``ids`` serves both halves).
+_LOADS = union_all(
+    select(
+        TargetUsage.target_id, TargetUsage.period_kind, TargetUsage.period_key, TargetUsage.count
+    ).where(
+        TargetUsage.target_id.in_(bindparam("ids", expanding=True)),
+        TargetUsage.period_key.in_(bindparam("keys", expanding=True)),
+    ),
+    select(TargetClaim.target_id, literal(CLAIMS), literal(""), func.count())
+    .where(TargetClaim.target_id.in_(bindparam("ids", expanding=True)))
+    .group_by(TargetClaim.target_id),
+)
+
+
+def current_keys(
+    targets: Sequence[Target], campaign: Campaign, at: datetime
+) -> dict[str, dict[str, str]]:
+    """target id -> period kind -> stored key at ``at``. The keys depend only on the time zone,
+    so they are worked out once per zone, not once per target (50 targets, one zone: 1)."""
+    by_zone: dict[str, dict[str, str]] = {}
+    out = {}
+    for target in targets:
+        tz = cap_timezone(target, campaign)
+        if tz not in by_zone:
+            by_zone[tz] = _current_keys(target, campaign, at)
+        out[target.id] = by_zone[tz]
+    return out
+
+
+def _current_keys(target: Target, campaign: Campaign, at: datetime) -> dict[str, str]:
+    periods = cap_periods(target, campaign, at)
+    raw = {"hour": periods.hour_key, "day": periods.day_key, "month": periods.month_key}
+    return {kind: stored_key(kind, key) for kind, key in raw.items()}

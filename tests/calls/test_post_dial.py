@@ -1,0 +1,145 @@
+"""What sits between the caller's last key press and the Dial: the loads were read while the
+menu ran, and the routed checkpoint goes to disk while the claim runs, yet is durable before
+the Dial starts. A refused claim strikes its attempt out of the record again."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from ivr.calls import bridge
+from ivr.plans.schema import Campaign, Target
+from ivr.routing.facts import TargetLoad
+from ivr.sim.script import DialOutcome, Press
+
+from . import flows
+from .harness import Harness
+
+NY_PRESSES = (Press("1"), Press("1"), Press("10001"))  # ranks buyer-a-main, then overflow
+MAIN, OVERFLOW = "buyer-a-main", "buyer-a-overflow"
+FULL = TargetLoad(active=10**6, hourly=10**6, daily=10**6, monthly=10**6)
+
+
+def _ny_call(**outcomes: DialOutcome) -> Any:
+    return flows.auto_call(caller=flows.NEW_YORK, presses=NY_PRESSES, dial_outcomes=outcomes)
+
+
+def _attempt_targets(snapshot: Mapping[str, Any]) -> list[str | None]:
+    return [a["target_id"] for a in snapshot["attempts"]]
+
+
+async def test_routed_checkpoint_runs_beside_the_claim_and_is_durable_before_the_dial(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    steps: list[str] = []
+    routed_writing = asyncio.Event()
+    journal_append, store_claim, real_dial = (
+        harness.switch.journal.append, harness.switch.store.claim, bridge.dial
+    )  # fmt: skip
+
+    async def append(data: dict[str, Any]) -> Any:
+        if data["attempts"]:  # the routed snapshot
+            routed_writing.set()
+            entry = await journal_append(data)
+            await asyncio.sleep(0.05)  # a slow disk: the Dial must still wait for it
+            steps.append(f"durable {_attempt_targets(data)}")
+            return entry
+        return await journal_append(data)
+
+    async def claim(call_id: str, target: Target, campaign: Campaign, at: datetime) -> bool:
+        steps.append(f"claim {target.id}")
+        # The claim can only answer once the routed snapshot is being written beside it.
+        await asyncio.wait_for(routed_writing.wait(), 2)
+        return await store_claim(call_id, target, campaign, at)
+
+    async def dial(channel: Any, clock: Any, dial_string: str, *args: Any) -> Any:
+        steps.append(f"dial {dial_string}")
+        return await real_dial(channel, clock, dial_string, *args)
+
+    monkeypatch.setattr(harness.switch.journal, "append", append)
+    monkeypatch.setattr(harness.switch.store, "claim", claim)
+    monkeypatch.setattr(bridge, "dial", dial)
+    report = await harness.call(_ny_call(**{MAIN: flows.ANSWER_95}))
+
+    call = await harness.stored(report)
+    assert call["disposition"] == "connected" and call["target_id"] == MAIN
+    assert steps[:3] == [f"claim {MAIN}", f"durable ['{MAIN}']", f"dial PJSIP/{MAIN}"]
+
+
+async def test_a_refused_claim_leaves_no_attempt_in_the_record(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    journaled: list[list[str | None]] = []
+    journal_append, store_claim = harness.switch.journal.append, harness.switch.store.claim
+
+    async def append(data: dict[str, Any]) -> Any:
+        journaled.append(_attempt_targets(data))
+        return await journal_append(data)
+
+    async def claim(call_id: str, target: Target, campaign: Campaign, at: datetime) -> bool:
+        await asyncio.sleep(0)  # as a real claim does: the routed snapshot is taken meanwhile
+        return target.id != MAIN and await store_claim(call_id, target, campaign, at)
+
+    monkeypatch.setattr(harness.switch.journal, "append", append)
+    monkeypatch.setattr(harness.switch.store, "claim", claim)
+    report = await harness.call(_ny_call(**{OVERFLOW: flows.ANSWER_95}))
+
+    call = await harness.stored(report)
+    assert [MAIN] in journaled  # the speculative routed snapshot was written...
+    assert [(a["target_id"], a["dial_status"], a["seq"]) for a in call.attempts] == [
+        (OVERFLOW, "ANSWER", 1)
+    ]  # ...and superseded: main was never dialled
+    assert [e["target"] for e in call.events_of("dial.start")] == [OVERFLOW]
+    assert call.events_of("route.claim_lost") == [{"target": MAIN}]
+    assert call["disposition"] == "connected" and call["target_id"] == OVERFLOW
+    assert sum(line.startswith('EXEC "Dial"') for line in report.commands) == 1
+
+
+class LoadSpy:
+    """Wraps ``target_loads``: notes whether the menu had ended at each read, and can answer
+    the first read with every target full (as if they had been full when the menu began)."""
+
+    def __init__(self, harness: Harness, *, first_full: bool) -> None:
+        self.harness, self.first_full = harness, first_full
+        self.real = harness.switch.store.target_loads
+        self.menu_ended: list[bool] = []
+
+    async def __call__(
+        self, campaign: Campaign, targets: Sequence[Target], at: datetime
+    ) -> Mapping[str, TargetLoad]:
+        [call] = self.harness.switch.deps.live.values()
+        self.menu_ended.append(getattr(call, "ivr_ended_at", None) is not None)
+        if self.first_full and len(self.menu_ended) == 1:
+            await asyncio.sleep(0)
+            return dict.fromkeys((t.id for t in targets), FULL)
+        return await self.real(campaign, targets, at)
+
+
+async def test_loads_are_read_while_the_menu_runs_and_not_again(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spy = LoadSpy(harness, first_full=False)
+    monkeypatch.setattr(harness.switch.store, "target_loads", spy)
+    report = await harness.call(_ny_call(**{MAIN: flows.ANSWER_95}))
+
+    call = await harness.stored(report)
+    assert spy.menu_ended == [False]
+    assert call["disposition"] == "connected" and call["target_id"] == MAIN
+
+
+async def test_a_target_full_when_the_menu_began_is_read_again_and_dialled(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spy = LoadSpy(harness, first_full=True)
+    monkeypatch.setattr(harness.switch.store, "target_loads", spy)
+    report = await harness.call(_ny_call(**{MAIN: flows.ANSWER_95}))
+
+    call = await harness.stored(report)
+    assert spy.menu_ended == [False, True]  # the early read excluded targets: read again
+    [route] = call.events_of("route.decision")
+    assert MAIN not in {e["target"] for e in route["excluded"]}
+    assert call["disposition"] == "connected" and call["target_id"] == MAIN
