@@ -16,6 +16,7 @@ import cProfile
 import sys
 
 from _agi_session import RAW_COMMANDS, bench_handler
+from _child import raw_replay
 
 from ivr.agi.router import Router
 from ivr.agi.server import FastAgiServer
@@ -23,15 +24,7 @@ from ivr.agi.server import FastAgiServer
 HOST = "127.0.0.1"
 
 
-async def raw_session(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    try:
-        while await reader.readline() not in (b"\n", b""):
-            pass
-        for line in RAW_COMMANDS:
-            writer.write(line)
-            await reader.readline()
-    finally:
-        writer.close()
+raw_session = raw_replay(RAW_COMMANDS)
 
 
 async def serve_until_stdin_closes(kind: str) -> None:

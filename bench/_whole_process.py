@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import psutil
+from _child import main_thread_cpu_s, start_child
 
 SERVER_SCRIPT = Path(__file__).parent / "_whole_server.py"
 STOP_TIMEOUT_S = 60.0
@@ -32,27 +32,12 @@ class WholeServer:
 
     @classmethod
     def start(cls, kind: str, argv: list[str]) -> WholeServer:
-        popen = subprocess.Popen(
-            [sys.executable, str(SERVER_SCRIPT), *argv],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert popen.stdout is not None
-        line = popen.stdout.readline()  # "PORT <n>" once listening
-        if not line.startswith("PORT "):
-            popen.kill()
-            raise SystemExit(f"the {kind} server did not start (said {line!r})")
-        return cls(kind, int(line.split()[1]), popen, psutil.Process(popen.pid))
+        popen, port = start_child(SERVER_SCRIPT, argv, kind)
+        return cls(kind, port, popen, psutil.Process(popen.pid))
 
     def cpu(self) -> CpuSample:
         times = self.process.cpu_times()
-        try:
-            with open(f"/proc/{self.popen.pid}/schedstat") as stat:
-                main = int(stat.read().split()[0]) / 1e9
-        except (OSError, ValueError, IndexError):
-            main = times.user + times.system
-        return CpuSample(main, times.user + times.system)
+        return CpuSample(main_thread_cpu_s(self.process), times.user + times.system)
 
     def stop(self) -> dict[str, Any]:
         """Close its stdin; it stops and prints ``STATS <json>``. Kill it if it lingers."""

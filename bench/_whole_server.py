@@ -25,6 +25,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from _child import raw_replay
 from _whole_store import NoopCallStore
 from sqlalchemy import func, select
 
@@ -79,17 +80,7 @@ async def serve_switch(url: str, plan: Path, var_dir: Path, store: str) -> dict[
 
 
 async def serve_raw(commands: list[bytes]) -> dict[str, Any]:
-    async def session(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while await reader.readline() not in (b"\n", b""):
-                pass
-            for line in commands:
-                writer.write(line)
-                await reader.readline()
-        finally:
-            writer.close()
-
-    server = await asyncio.start_server(session, HOST, 0)
+    server = await asyncio.start_server(raw_replay(commands), HOST, 0)
     print(f"PORT {server.sockets[0].getsockname()[1]}", flush=True)
     await wait_for_stdin_eof()
     server.close()
