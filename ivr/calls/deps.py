@@ -25,7 +25,7 @@ class CallDeps:
     resolve_prompt: Callable[[str], str]  # plan prompt name -> what Asterisk plays
     asterisk_recordings_dir: str  # where MixMonitor writes, as Asterisk sees the filesystem
     rng: random.Random = field(default_factory=random.Random)
-    live: dict[str, object] = field(default_factory=dict)  # uniqueid -> CallLog of live calls
+    live: dict[str, CallLog] = field(default_factory=dict)  # uniqueid -> record of a live call
     session_hooks: list[SessionHook] = field(default_factory=list)
 
     def session_ended(self, call: CallLog, lost: bool) -> None:

@@ -11,7 +11,6 @@ import logging
 
 from ivr.agi.api import CallChannel
 from ivr.calls.deps import CallDeps
-from ivr.calls.record import CallLog
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +20,7 @@ async def handle_hangup_report(channel: CallChannel, deps: CallDeps) -> None:
     cause = env.args[0] if env.args else ""
     now = deps.clock.time()
     live = deps.live.get(env.uniqueid)
-    if isinstance(live, CallLog):
+    if live is not None:
         live.event(now, "hangup.report", cause=cause)
         return
     if await deps.store.close_orphan(env.uniqueid, cause, now):

@@ -79,19 +79,19 @@ def open_call(env: AgiEnvironment, now: float) -> CallLog:
     return call
 
 
-async def _story(channel: CallChannel, call: CallLog, deps: CallDeps) -> Campaign | None:
+async def _story(channel: CallChannel, call: CallLog, deps: CallDeps) -> None:
     view = deps.plan()
     campaign = _attribute(call, view)
     await deps.store.checkpoint(call)  # the record exists before anything else happens
     if campaign is None:
         await _not_in_service(channel, call, deps)
-        return None
+        return
     caller = classify_caller(call.caller_raw, call.caller_name, channel.env.get("callingpres"))
     call.caller, call.caller_state = caller.number, caller.state
     decision = await _screen(call, campaign, caller, deps)
     if not decision.accept:
         await _finish(channel, call, Disposition.REJECTED, deps, campaign)
-        return campaign
+        return
     await channel.answer()
     call.answered_at = deps.clock.time()
     early_loads = asyncio.ensure_future(_read_loads(campaign, view, deps))  # while the menu runs
@@ -100,13 +100,12 @@ async def _story(channel: CallChannel, call: CallLog, deps: CallDeps) -> Campaig
         if menu is not None and menu.outcome is not MenuOutcome.ROUTE:
             disposition = MENU_DISPOSITIONS.get(menu.disposition or "", Disposition.FAILED_IVR)
             await _finish(channel, call, disposition, deps, campaign)
-            return campaign
+            return
         ranked = await _route(call, campaign, view, caller, early_loads, deps)
     finally:
         early_loads.cancel()
     bridged = await bridge_call(channel, call, campaign, ranked, deps)
     await _finish(channel, call, bridged.disposition, deps, campaign, bridged)
-    return campaign
 
 
 def _attribute(call: CallLog, view: PlanView) -> Campaign | None:

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from ivr.ami.live_view import CallFacts, change_of, live_snapshot
-from ivr.calls.record import CallLog
 from ivr.web.keys import SWITCH
 
 if TYPE_CHECKING:
@@ -37,7 +36,6 @@ def snapshot_of(switch: Switch) -> dict[str, Any]:
     facts = {
         uniqueid: CallFacts(call.id, call.campaign_id, call.publisher_id, call.caller)
         for uniqueid, call in switch.deps.live.items()
-        if isinstance(call, CallLog)
     }
     body = live_snapshot(switch.ami.tracker, facts, switch.target_endpoints(), switch.clock.time())
     body["ami_connected"] = switch.ami.client.connected
