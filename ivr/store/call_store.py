@@ -34,7 +34,7 @@ from ivr.screening.rules import CallerHistory, dedupe_window_start, velocity_win
 from ivr.store import claims, history, loads
 from ivr.store.call_writer import DB_ERRORS, CallWriter, refused_by_database
 from ivr.store.db import Database
-from ivr.store.journal import Journal, JournalEntry
+from ivr.store.journal import Journal
 from ivr.store.record_batch import close_orphan
 
 log = logging.getLogger(__name__)
@@ -96,7 +96,7 @@ class SqlCallStore:
             entry = await self._journal.append(snapshot)
         except OSError as exc:  # disk full: keep the call going, the writer still gets it
             log.error("journal write failed for call %s: %s", call.id, exc)
-            entry = JournalEntry(-1, snapshot)
+            entry = Journal.unjournalled(snapshot)
         self._writer.submit(entry)
 
     async def caller_history(

@@ -28,6 +28,7 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 SEGMENT_GLOB = "journal-*.jsonl"
+NOT_JOURNALLED = -1  # the segment of an entry whose append failed
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,12 +76,24 @@ class Journal:
         self._in_segment += 1
         self._unapplied[segment] = self._unapplied.get(segment, 0) + 1
         self._wakeup.set()
-        await done
+        try:
+            await done
+        except OSError:  # not on disk: it must not hold its segment back as unapplied
+            self._unapplied[segment] -= 1
+            raise
         return JournalEntry(segment, data)
+
+    @staticmethod
+    def unjournalled(data: dict[str, Any]) -> JournalEntry:
+        """An entry that could not be journalled (disk full): the writer may still store it,
+        and ``applied`` leaves it out of the segment bookkeeping."""
+        return JournalEntry(NOT_JOURNALLED, data)
 
     def applied(self, entries: list[JournalEntry]) -> None:
         """The database holds these entries now: drop segments that are fully applied."""
         for entry in entries:
+            if entry.segment == NOT_JOURNALLED:
+                continue
             left = self._unapplied.get(entry.segment, 0) - 1
             self._unapplied[entry.segment] = left
             if left <= 0 and entry.segment < self._file_segment:

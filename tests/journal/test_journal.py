@@ -83,3 +83,23 @@ async def test_append_after_close_is_refused(tmp_path: Path) -> None:
     await journal.close()
     with pytest.raises(RuntimeError, match="closed"):
         await journal.append({"late": True})
+
+
+async def test_a_failed_write_is_not_left_counted_as_unapplied(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    journal = Journal(tmp_path)
+    await journal.open()
+
+    def disk_full(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        await journal.append({"lost": True})
+    monkeypatch.undo()
+    assert journal.unapplied_count == 0
+    kept = await journal.append({"kept": True})
+    journal.applied([kept, Journal.unjournalled({"lost": True})])
+    assert journal.unapplied_count == 0
+    await journal.close()
