@@ -57,8 +57,9 @@ def check_report(report: CallReport) -> str | None:
         return f"digits acted on: {report.digits}"
     if len(report.dials) != 1 or report.dials[0].dialstatus != "ANSWER":
         return f"dials: {[d.dialstatus for d in report.dials]}"
-    if not any(command.startswith('EXEC "MixMonitor"') for command in report.commands):
-        return "no recording"
+    # The answer Gosub records the buyer's leg (Dial's U() option names the file).
+    if [recording.channel for recording in report.recordings] != [report.dials[0].leg]:
+        return "no recording of the answered leg"
     return None
 
 
@@ -140,6 +141,7 @@ def summarize(
                                    "server": stats.get(kind)}  # fmt: skip
         ok = all(goal[2] for goal in goals.values()) and connected == placed[kind]
         summary["passed"] = summary["passed"] and ok
+    summary["servers"] = stats
     summary["settings"] = {k: sorted(v) if isinstance(v, set) else v
                            for k, v in vars(args).items() if k != "output"}  # fmt: skip
     return summary
@@ -164,6 +166,13 @@ def print_summary(summary: dict[str, Any]) -> None:
             print(f"{kind:>9} {p['calls_per_s']:>6.0f} calls/s, up to {p['max_in_flight']} in "
                   f"progress: p50 {_fmt(p['pdd_ms']['p50'])} ms  p99 {_fmt(p['pdd_ms']['p99'])} ms"
                   f"  max {_fmt(p['pdd_ms']['max'])} ms")  # fmt: skip
+    print("\nSERVER (whole process life): garbage collections and write batches")
+    for kind, server in summary.get("servers", {}).items():
+        if server and "gc_collections" in server:
+            print(f"{kind:>9} gc {server['gc_collections']} collections, longest "
+                  f"{server['gc_longest_ms']} ms, total {server['gc_total_ms']} ms; "
+                  f"{server['write_batches']} write batches, longest "
+                  f"{server['longest_write_batch_s'] * 1000:.0f} ms")  # fmt: skip
     print("\nGOALS")
     for kind, goals in summary["goals"].items():
         for name, (value, target, ok) in goals.items():

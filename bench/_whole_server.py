@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import cProfile
+import gc
 import json
 import logging
 import sys
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from _child import raw_replay
+from _held_app import GcPauses
 from _whole_store import NoopCallStore
 from sqlalchemy import func, select
 
@@ -56,6 +58,8 @@ async def serve_switch(url: str, plan: Path, var_dir: Path, store: str) -> dict[
     if store == "noop":
         switch.deps.store = NoopCallStore()
     await switch.start(plan_files=[plan])
+    gc.freeze()  # as ``ivr serve`` does once started
+    pauses = GcPauses()
     assert switch.agi_address is not None
     print(f"PORT {switch.agi_address[1]}", flush=True)
     await wait_for_stdin_eof()
@@ -74,6 +78,9 @@ async def serve_switch(url: str, plan: Path, var_dir: Path, store: str) -> dict[
         "write_jobs": switch.db.writes.jobs,
         "write_busy_s": round(switch.db.writes.busy_s, 3),
         "longest_write_batch_s": round(switch.db.writes.longest_batch_s, 3),
+        "gc_collections": len(pauses.pauses_ms),
+        "gc_longest_ms": round(max(pauses.pauses_ms, default=0.0), 2),
+        "gc_total_ms": round(sum(pauses.pauses_ms), 1),
     }
     await switch.stop()
     return stats

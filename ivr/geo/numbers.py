@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import phonenumbers
 
 _URI_SCHEMES = ("sip:", "sips:", "tel:")
@@ -32,6 +34,12 @@ def parse_number(raw: str, default_region: str = "US") -> phonenumbers.PhoneNumb
     return number if phonenumbers.is_valid_number(number) else None
 
 
+# A tracking number arrives on every call to it, and callers call again: parsing one with
+# phonenumbers costs about as much as the rest of attribution, and the answer never changes.
+NORMALIZED_CACHE = 65_536
+
+
+@functools.lru_cache(maxsize=NORMALIZED_CACHE)
 def normalize_number(raw: str, default_region: str = "US") -> str | None:
     """E.164 form of a DID or caller number (``18005550100``, ``8005550100``,
     ``+18005550100``, ``sip:+18005550100@host``), or None when it is not a valid number."""

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from ivr.plans.schema import Campaign, CampaignTarget, Target
 from ivr.routing.compiled import CompiledTarget, compiled
@@ -67,10 +68,23 @@ def _listed(values: frozenset[str]) -> str:
     return ", ".join(sorted(values))
 
 
-def _schedule_exclusion(ct: CompiledTarget, at: datetime) -> Exclusion | None:
+class _LocalTimes(dict[ZoneInfo, datetime]):
+    """The call's instant in each time zone, converted once per decision: most targets of a
+    campaign share a zone, and ``astimezone`` was the costliest step of a schedule check."""
+
+    def __init__(self, at: datetime) -> None:
+        super().__init__()
+        self.at = at
+
+    def __missing__(self, tz: ZoneInfo) -> datetime:
+        local = self[tz] = self.at.astimezone(tz)
+        return local
+
+
+def _schedule_exclusion(ct: CompiledTarget, local_times: _LocalTimes) -> Exclusion | None:
     if ct.schedule is None:
         return None
-    local = at.astimezone(ct.schedule.tz)
+    local = local_times[ct.schedule.tz]
     if ct.schedule.is_open(local):
         return None
     detail = f"closed: {ct.schedule.next_opening(local)}"
@@ -114,11 +128,13 @@ def _load_exclusion(target: Target, load: TargetLoad) -> Exclusion | None:
     return None
 
 
-def _exclusion(target: Target, facts: CallFacts, load: TargetLoad) -> Exclusion | None:
+def _exclusion(
+    target: Target, facts: CallFacts, load: TargetLoad, local_times: _LocalTimes
+) -> Exclusion | None:
     if not target.enabled:
         return Exclusion("", ExclusionReason.DISABLED, "disabled")
     ct = compiled(target)
-    found = _schedule_exclusion(ct, facts.at) or _geo_exclusion(ct, facts)
+    found = _schedule_exclusion(ct, local_times) or _geo_exclusion(ct, facts)
     if found is None and not ct.required_tags <= facts.tags:
         missing = _listed(ct.required_tags - facts.tags)
         found = Exclusion("", ExclusionReason.MISSING_TAGS, f"tags: missing {missing}")
@@ -149,6 +165,7 @@ def rank_targets(
     decision = RoutingDecision()
     candidates: list[RankedTarget] = []
     seen: set[str] = set()
+    local_times = _LocalTimes(facts.at)
     for link in campaign.targets:
         if link.target in seen:
             continue
@@ -159,7 +176,7 @@ def rank_targets(
         elif target is None:
             found = Exclusion("", ExclusionReason.UNKNOWN_TARGET, "not defined in the plan")
         else:
-            found = _exclusion(target, facts, loads.get(link.target, NO_LOAD))
+            found = _exclusion(target, facts, loads.get(link.target, NO_LOAD), local_times)
         if found is not None:
             decision.excluded.append(Exclusion(link.target, found.reason, found.detail))
         elif target is not None:
