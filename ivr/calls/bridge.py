@@ -5,6 +5,10 @@ back when its leg ends; the cap slot is kept only for a connected call. The rout
 (the record with its Dial attempt) is made durable while the claim runs, and awaited before the
 Dial: the Dial is what tells the dialplan the call is routed. BUSY, NOANSWER,
 CONGESTION and CHANUNAVAIL move on to the next target; a caller who hung up ends the loop.
+
+Recording: the announcement plays once, before the first Dial; the MixMonitor itself is
+started by the dialplan on the leg that answers (``dialing.dial_options``), so a call nobody
+answers leaves no file, and the record names the file only once a leg that carried it answered.
 """
 
 from __future__ import annotations
@@ -15,11 +19,25 @@ from dataclasses import dataclass
 
 from ivr.agi.api import CallChannel, ChannelHungUp
 from ivr.calls.deps import CallDeps
-from ivr.calls.dialing import DialResult, dial, fallback_dial_string, target_dial_string
+from ivr.calls.dialing import (
+    DialResult,
+    dial,
+    fallback_dial_string,
+    passes_dial_option,
+    target_dial_string,
+)
 from ivr.calls.record import Attempt, CallLog, Disposition
 from ivr.clock import utc_datetime
 from ivr.plans.schema import Campaign, Target
 from ivr.routing.rank import RankedTarget
+
+
+@dataclass(frozen=True, slots=True)
+class Recording:
+    """Where an answered leg is recorded."""
+
+    file_name: str  # as the record names it, relative to the recordings folder
+    path: str  # as Asterisk sees it: MixMonitor's file
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,10 +55,11 @@ async def bridge_call(
     deps: CallDeps,
 ) -> BridgeOutcome:
     legs: set[str] = set()
+    recording = None
     if ranked or fallback_dial_string(campaign.fallback) is not None:
         # Before any slot is claimed: a caller who hangs up during the announcement must not
         # leave a target's concurrency or cap slot taken.
-        await _start_recording(channel, call, campaign, deps)
+        recording = await _prepare_recording(channel, call, campaign, deps)
     for candidate in ranked:
         if channel.hung_up:
             return BridgeOutcome(Disposition.ABANDONED_RINGING)
@@ -49,12 +68,12 @@ async def bridge_call(
         if attempt is None:
             call.event(deps.clock.time(), "route.claim_lost", target=target.id)
             continue
-        result = await _dial_claimed(channel, call, target, attempt, deps, legs)
+        result = await _dial_claimed(channel, call, target, attempt, deps, legs, recording)
         if result.answered:
             return BridgeOutcome(Disposition.CONNECTED, target, attempt)
         if result.status == "CANCEL" or channel.hung_up:
             return BridgeOutcome(Disposition.ABANDONED_RINGING)
-    return await _fallback(channel, call, campaign, deps, legs)
+    return await _fallback(channel, call, campaign, deps, legs, recording)
 
 
 async def _claim_as_routed(
@@ -93,18 +112,24 @@ async def _dial_claimed(
     attempt: Attempt,
     deps: CallDeps,
     legs: set[str],
+    recording: Recording | None,
 ) -> DialResult:
     connected = True  # if the session dies mid-Dial, keep the cap slot: never overshoot
+    record_to = recording.path if recording is not None else None
     try:
-        result = await dial(channel, deps.clock, attempt.dial_string, target.ring_timeout_s, legs)
+        result = await dial(
+            channel, deps.clock, attempt.dial_string, target.ring_timeout_s, legs, record_to
+        )
         connected = result.answered
     finally:
         await deps.store.release(call.id, target.id, connected=connected)
-    _fill_attempt(call, attempt, result)
+    _fill_attempt(call, attempt, result, recording)
     return result
 
 
-def _fill_attempt(call: CallLog, attempt: Attempt, result: DialResult) -> None:
+def _fill_attempt(
+    call: CallLog, attempt: Attempt, result: DialResult, recording: Recording | None
+) -> None:
     attempt.ended_at = result.ended_at
     attempt.dial_status = result.status
     attempt.hangup_cause = result.hangup_cause
@@ -113,6 +138,9 @@ def _fill_attempt(call: CallLog, attempt: Attempt, result: DialResult) -> None:
     attempt.ring_s = result.ring_s
     if result.answered:
         attempt.answered_at = round(result.ended_at - result.talk_s, 3)
+        if recording is not None:  # the answer Gosub started MixMonitor on this leg
+            call.recording_path = recording.file_name
+            call.event(attempt.answered_at, "recording.start", file=recording.file_name)
     call.event(
         result.ended_at,
         "dial.end",
@@ -125,23 +153,34 @@ def _fill_attempt(call: CallLog, attempt: Attempt, result: DialResult) -> None:
     )
 
 
-async def _start_recording(
+async def _prepare_recording(
     channel: CallChannel, call: CallLog, campaign: Campaign, deps: CallDeps
-) -> None:
-    """MixMonitor with ``b`` records only while bridged (a buyer or the fallback); started
-    once, before the first Dial."""
-    if not campaign.recording.enabled or call.recording_path is not None:
-        return
+) -> Recording | None:
+    """Play the recording announcement (the caller hears it before anyone answers) and name
+    the file the answered leg will be recorded into; None when the campaign does not record.
+
+    No MixMonitor starts here: app_mixmonitor opens its file as it starts, so one started
+    before the Dial would leave an empty file for every call nobody answers, and cost a round
+    trip between the key press and the Dial."""
+    if not campaign.recording.enabled:
+        return None
     if campaign.recording.announce:
         await channel.stream_file(deps.resolve_prompt(campaign.recording.announce_prompt))
     file_name = f"{call.id}.wav"
-    await channel.exec("MixMonitor", f"{deps.asterisk_recordings_dir}/{file_name}", "b")
-    call.recording_path = file_name
-    call.event(deps.clock.time(), "recording.start", file=file_name)
+    path = f"{deps.asterisk_recordings_dir}/{file_name}"
+    if not passes_dial_option(path):  # a bad setting: better unrecorded than cut off
+        call.event(deps.clock.time(), "recording.refused", path=path)
+        return None
+    return Recording(file_name, path)
 
 
 async def _fallback(
-    channel: CallChannel, call: CallLog, campaign: Campaign, deps: CallDeps, legs: set[str]
+    channel: CallChannel,
+    call: CallLog,
+    campaign: Campaign,
+    deps: CallDeps,
+    legs: set[str],
+    recording: Recording | None,
 ) -> BridgeOutcome:
     fallback = campaign.fallback
     dial_string = fallback_dial_string(fallback)
@@ -149,8 +188,11 @@ async def _fallback(
         attempt = call.begin_attempt(deps.clock.time(), dial_string, None, None)
         call.event(attempt.started_at, "dial.start", target=None, dial_string=dial_string)
         await deps.store.checkpoint(call)
-        result = await dial(channel, deps.clock, dial_string, fallback.ring_timeout_s, legs)
-        _fill_attempt(call, attempt, result)
+        record_to = recording.path if recording is not None else None
+        result = await dial(
+            channel, deps.clock, dial_string, fallback.ring_timeout_s, legs, record_to
+        )
+        _fill_attempt(call, attempt, result, recording)
         if result.answered:
             return BridgeOutcome(Disposition.FALLBACK, None, attempt)
     if channel.hung_up:

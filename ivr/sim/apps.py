@@ -27,6 +27,8 @@ def dial(call: Call, data: str) -> int:
         call.channel, request, call.outcome_for(request), leg, number=len(call.dials) + 1
     )
     call.dials.append(attempt)
+    if attempt.callee_monitor is not None:  # the buyer's leg ended with the Dial
+        call.record_leg(attempt.callee_monitor, attempt.leg, attempt.talk_s)
     if attempt.caller_hung_up:
         call.mark_hung_up()
     return attempt.result

@@ -19,9 +19,11 @@ ALL_DTMF = "0123456789*#ABCD"
 
 @dataclass(slots=True)
 class Recording:
-    """A MixMonitor: ``b`` keeps only bridged audio (07a); without it, start to stop (07b)."""
+    """A MixMonitor: ``b`` keeps only bridged audio (07a); without it, start to stop (07b).
+    On the caller's channel (``EXEC MixMonitor``) or on a buyer's leg (the U() Gosub's)."""
 
     asterisk_path: str
+    channel: str  # the channel it ran on
     bridged_only: bool
     started: float  # channel time
     stopped: float | None = None
@@ -103,9 +105,18 @@ class Call:
 
     def start_monitor(self, path: str, options: str) -> None:
         self.stop_monitor()
-        self.monitor = Recording(path, "b" in options, self.channel.now)
+        self.monitor = Recording(path, self.channel.name, "b" in options, self.channel.now)
         self.recordings.append(self.monitor)
         self.channel.variables["MIXMONITOR_FILENAME"] = path
+
+    def record_leg(self, path: str, leg: str, talk_s: float) -> None:
+        """The ``b`` MixMonitor the answer Gosub started on a buyer's leg at its answer,
+        ``talk_s`` ago: it stopped now, when the leg ended with the Dial. That channel hears
+        both directions, so the file holds the bridged conversation."""
+        stopped = self.channel.now
+        record = Recording(path, leg, True, stopped - talk_s, stopped)
+        self.recordings.append(record)
+        self._close(record)
 
     def stop_monitor(self) -> None:
         record = self.monitor
@@ -113,6 +124,12 @@ class Call:
             return
         self.monitor = None
         record.stopped = self.channel.now
+        self._close(record)
+
+    def _close(self, record: Recording) -> None:
+        """Measure a stopped recording and write its file (app_mixmonitor opened it at the
+        start: a ``b`` recording that never heard a bridge is an empty WAV, not no file)."""
+        assert record.stopped is not None
         if record.bridged_only:
             record.seconds = self.channel.bridged_seconds(record.started, record.stopped)
         else:

@@ -67,6 +67,8 @@ class DialAttempt:
     result: int  # the EXEC reply: 0 or -1
     caller_hung_up: bool
     gosub_result: str | None = None  # GOSUB_RESULT that stopped the bridge (callee_gosub)
+    # The file of the MixMonitor(...,b) the U() Gosub started on the buyer's leg (its ARG1)
+    callee_monitor: str | None = None
 
 
 def parse_dial(data: str) -> DialRequest:
@@ -196,8 +198,10 @@ def _answered(
     channel.variables["DIALEDPEERNAME"] = leg
     channel.variables["DIALEDPEERNUMBER"] = request.resource
     _set_ms(channel, "RINGTIME", outcome.ringing_after_s)
+    monitor = None
     if "U" in request.options:
-        stop = run_callee_gosub(channel, request.options["U"], "g" in request.options)
+        gosub = run_callee_gosub(channel, request.options["U"], "g" in request.options)
+        monitor, stop = gosub.monitor, gosub.stop
         if stop is not None:
             # The buyer is hung up at once; nothing answers the caller (the bridge would
             # have), ANSWEREDTIME stays cleared, HANGUPCAUSE is left alone (app_dial copies
@@ -207,8 +211,9 @@ def _answered(
             attempt = _finish(
                 channel, request, DialKind.ANSWER, status, leg, start, answer, result, False
             )
-            return replace(attempt, gosub_result=stop.gosub_result)
-    return _bridged(channel, request, outcome, leg, number, start)
+            return replace(attempt, gosub_result=stop.gosub_result, callee_monitor=monitor)
+    attempt = _bridged(channel, request, outcome, leg, number, start)
+    return attempt if monitor is None else replace(attempt, callee_monitor=monitor)
 
 
 def _bridged(

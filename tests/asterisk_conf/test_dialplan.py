@@ -153,6 +153,30 @@ def test_buyer_answered_gosub_sets_the_answer_moment_on_the_caller(
     assert not any((a := assigned(s)) and a[0] == "GOSUB_RESULT" for s in steps)
 
 
+def test_buyer_answered_gosub_records_the_buyer_leg_only_when_given_a_file(
+    plan: dict[str, list[Step]],
+) -> None:
+    """U(ivr-buyer-answered^<file>): ARG1 is the file. MixMonitor runs on the buyer's channel
+    (the Gosub's), with b, and is skipped when ARG1 is empty (U() without a file)."""
+    steps = find(plan, "ivr-buyer-answered", "s")
+    apps = [s.app for s in steps]
+    assert apps == ["Set", "GotoIf", "MixMonitor", "Return"]
+    skip = steps[1]
+    condition, _, branches = skip.data.partition("?")
+    assert condition == '$["${ARG1}" = ""]'
+    assert steps[-1].label == branches  # empty ARG1: straight to Return, no MixMonitor
+    assert steps[2].data == "${ARG1},b"
+
+
+def test_the_answer_moment_is_cleared_before_the_app_is_reached(
+    plan: dict[str, list[Step]],
+) -> None:
+    steps = find(plan, "from-carrier", "+18005550101")
+    apps = [s.app for s in steps]
+    cleared = [i for i, s in enumerate(steps) if assigned(s) == ("IVR_ANSWERED_AT", "")]
+    assert cleared and cleared[0] < apps.index("AGI")
+
+
 def test_hangup_handler_reports_the_cause(plan: dict[str, list[Step]]) -> None:
     steps = find(plan, "ivr-hangup-handler", "s")
     assert steps[0].app == "AGI" and steps[0].data == "agi://${IVR_AGI}/hangup,${HANGUPCAUSE}"

@@ -16,10 +16,11 @@ from .asterisk22_facts import (
 from .conf_parser import Conf
 from .dialplan import assigned, dialplan_contexts, functions_used
 
-# Applications the app runs itself with AGI `EXEC` (docs/contracts.md and the corpus).
-APP_EXECS = {"Dial", "MixMonitor", "StopMixMonitor", "Playback", "Set"}
-# Functions the app reads with GET VARIABLE (corpus 04, 06a-d, 08*).
-APP_FUNCTIONS = {"CALLERID", "HANGUPCAUSE", "HANGUPCAUSE_KEYS", "PJSIP_HEADER", "CDR"}
+# Applications the app runs itself with AGI `EXEC` (docs/contracts.md). MixMonitor is no longer
+# one: the dialplan's answer Gosub runs it, so the dialplan check below covers it.
+APP_EXECS = {"Dial"}
+# Functions the app reads with GET VARIABLE / GET FULL VARIABLE (corpus 04, 06a-d, 08*).
+APP_FUNCTIONS = {"CALLERID", "HANGUPCAUSE", "HANGUPCAUSE_KEYS", "PJSIP_HEADER", "CDR", "STRFTIME"}
 
 
 def loaded(conf: Callable[[str], Conf]) -> list[str]:

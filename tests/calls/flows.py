@@ -24,22 +24,23 @@ AUTO_PRESSES = (Press("1"), Press("1"), Press("60601"))
 HOME_PRESSES = (Press("1"), Press("2"), Press("60601"))
 
 
-def monitor(file_name: str) -> str:
-    return f'EXEC "MixMonitor" "{MONITOR_DIR}/{file_name},b"'
+OUTCOME = (
+    'GET FULL VARIABLE "${DIALSTATUS}|${IVR_ANSWERED_AT}|${STRFTIME(,,%s.%3q)}|${HANGUPCAUSE}'
+    '|${HANGUPCAUSE_KEYS()}"'
+)
 
 
-def dial_commands(dial_string: str, timeout_s: int, leg: str, *, answered: bool) -> list[str]:
-    """One Dial and the variables read after it (talk time only when answered)."""
-    lines = [
-        'SET VARIABLE "IVR_ANSWERED_AT" ""',
-        f'EXEC "Dial" "{dial_string},{timeout_s},gU(ivr-buyer-answered)"',
-        'GET VARIABLE "DIALSTATUS"',
-    ]
-    if answered:
-        lines += ['GET VARIABLE "IVR_ANSWERED_AT"', 'GET FULL VARIABLE "${STRFTIME(,,%s.%3q)}"']
-    lines.append('GET FULL VARIABLE "${HANGUPCAUSE_KEYS()}"')
+def recording_path(file_name: str) -> str:
+    return f"{MONITOR_DIR}/{file_name}"
+
+
+def dial_commands(dial_string: str, timeout_s: int, leg: str, record_to: str | None) -> list[str]:
+    """One Dial and what is read after it: the outcome in one line, then the new leg's cause.
+    ``record_to``: the file the answered leg records into (Dial's U() argument), or None."""
+    gosub = "ivr-buyer-answered" if record_to is None else f"ivr-buyer-answered^{record_to}"
+    lines = [f'EXEC "Dial" "{dial_string},{timeout_s},gU({gosub})"', OUTCOME]
     if leg:
-        lines += [f'GET FULL VARIABLE "${{HANGUPCAUSE({leg},tech)}}"', 'GET VARIABLE "HANGUPCAUSE"']
+        lines.append(f'GET FULL VARIABLE "${{HANGUPCAUSE({leg},tech)}}"')
     return lines
 
 

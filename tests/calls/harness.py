@@ -56,6 +56,12 @@ class StoredCall:
     def attempts(self) -> list[dict[str, Any]]:
         return list(self.body["attempts"])
 
+    @property
+    def recording_file(self) -> str:
+        """The file an answered leg of this call records into (named after the call), whether
+        or not one answered: the Dial lines name it either way."""
+        return f"{self.body['ref']}.wav"
+
     def event_kinds(self) -> list[str]:
         return [e["kind"] for e in self.events]
 

@@ -69,15 +69,23 @@ async def test_hangup_while_the_target_rings(harness: Harness) -> None:
     report = await harness.call(script)
 
     call = await harness.stored(report)
-    file_name = call["recording_path"]
+    record_to = flows.recording_path(call.recording_file)
+    # After the Dial the channel is dead: GET FULL VARIABLE still answers (corpus 06c).
     assert report.commands == [
         *flows.MENU_TO_HOLD,
         flows.ANNOUNCE,
-        flows.monitor(file_name),
         *flows.dial_commands("PJSIP/buyer-a-overflow", 20, "PJSIP/buyer-a-overflow-00000001",
-                             answered=False),
+                             record_to),
         flows.DONE,
     ]  # fmt: skip
+    dialled, hangup, outcome, tech, done = report.replies()[-5:]
+    assert (dialled, hangup, tech, done) == (
+        "200 result=-1", "HANGUP", "200 result=1 (SIP 180 Ringing)", "200 result=1"
+    )  # fmt: skip
+    status, answered_at, now, cause, legs = outcome.removeprefix("200 result=1 (")[:-1].split("|")
+    assert (status, answered_at, cause) == ("CANCEL", "", "0")
+    assert legs == "PJSIP/buyer-a-overflow-00000001"
+    assert float(now) == pytest.approx(report.dials[0].ended_at, abs=0.001)
     assert report.agistatus == "HANGUP" and report.server_closed
     _assert_closed_unbilled(call, "abandoned_ringing")
     [attempt] = call.attempts
@@ -85,8 +93,10 @@ async def test_hangup_while_the_target_rings(harness: Harness) -> None:
     assert attempt["tech_cause"] == "SIP 180 Ringing"
     assert call.seconds("ring_s") == Decimal("4.000") and call.seconds("talk_s") == ZERO
     assert call["target_id"] is None
-    # MixMonitor ran with b: nothing was bridged, so the file holds no audio.
-    assert wav_seconds(harness.recordings_dir / call["recording_path"]) == ZERO
+    # Nobody answered: no MixMonitor ran, so there is no file, and the record names none.
+    assert call["recording_path"] is None and report.recordings == []
+    assert call.events_of("recording.start") == []
+    assert not harness.recordings_dir.exists() or list(harness.recordings_dir.iterdir()) == []
 
 
 async def test_caller_ends_the_bridged_call_before_it_is_billable(harness: Harness) -> None:
@@ -97,11 +107,11 @@ async def test_caller_ends_the_bridged_call_before_it_is_billable(harness: Harne
     report = await harness.call(script)
 
     call = await harness.stored(report)
-    assert report.commands[-3:] == [
-        'GET FULL VARIABLE "${HANGUPCAUSE(PJSIP/buyer-a-overflow-00000001,tech)}"',
-        'GET VARIABLE "HANGUPCAUSE"',
+    assert report.commands[-4:] == [
+        *flows.dial_commands("PJSIP/buyer-a-overflow", 20, "PJSIP/buyer-a-overflow-00000001",
+                             flows.recording_path(call["recording_path"])),
         flows.DONE,
-    ]
+    ]  # fmt: skip
     assert report.agistatus == "HANGUP" and report.server_closed
     _assert_closed_unbilled(call, "connected")
     assert call["billable_reason"] == "short_call: 30s < 90s"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from ivr.sim.script import CallScript, DialOutcome, Press
 
 from .harness import Harness, wav_seconds
@@ -22,6 +24,7 @@ async def test_connected_call_through_both_menus_with_recording(harness: Harness
 
     call = await harness.stored(report)
     file_name = call["recording_path"]
+    assert file_name == call.recording_file
     assert report.commands == [
         "ANSWER",
         'STREAM FILE "ivr/ivr-welcome" ""',
@@ -30,15 +33,11 @@ async def test_connected_call_through_both_menus_with_recording(harness: Harness
         'GET DATA "ivr/ivr-enter-zip" "5000" "5"',
         'STREAM FILE "ivr/ivr-please-hold" ""',
         'STREAM FILE "ivr/ivr-call-recorded" ""',
-        f'EXEC "MixMonitor" "/var/spool/asterisk/monitor/ivr/{file_name},b"',
-        'SET VARIABLE "IVR_ANSWERED_AT" ""',
-        'EXEC "Dial" "PJSIP/buyer-a-overflow,20,gU(ivr-buyer-answered)"',
-        'GET VARIABLE "DIALSTATUS"',
-        'GET VARIABLE "IVR_ANSWERED_AT"',
-        'GET FULL VARIABLE "${STRFTIME(,,%s.%3q)}"',
-        'GET FULL VARIABLE "${HANGUPCAUSE_KEYS()}"',
+        'EXEC "Dial" "PJSIP/buyer-a-overflow,20,gU(ivr-buyer-answered^'
+        f'/var/spool/asterisk/monitor/ivr/{file_name})"',
+        'GET FULL VARIABLE "${DIALSTATUS}|${IVR_ANSWERED_AT}|${STRFTIME(,,%s.%3q)}|'
+        '${HANGUPCAUSE}|${HANGUPCAUSE_KEYS()}"',
         'GET FULL VARIABLE "${HANGUPCAUSE(PJSIP/buyer-a-overflow-00000001,tech)}"',
-        'GET VARIABLE "HANGUPCAUSE"',
         'SET VARIABLE "IVR_DONE" "1"',
     ]
     assert report.ivr_done and report.server_closed and report.violations == []
@@ -75,7 +74,38 @@ async def test_connected_call_through_both_menus_with_recording(harness: Harness
         "buyer-b-home": "missing_tags",
     }
 
+    # Recorded on the buyer's leg, from its answer: the bridged conversation, talk time long.
     [recording] = report.recordings
     wav = harness.recordings_dir / file_name
-    assert recording.local_path == wav
+    assert recording.local_path == wav and recording.channel == report.dials[0].leg
     assert wav_seconds(wav) == Decimal(str(report.dials[0].talk_s)) == Decimal("95")
+    [started] = call.events_of("recording.start")
+    assert started == {"file": file_name}
+    assert [e["at"] for e in call.events if e["kind"] == "recording.start"] == [
+        attempt["answered_at"]
+    ]
+
+
+async def test_a_recordings_folder_dial_would_cut_leaves_the_call_unrecorded(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A "," in the folder would split Dial's data: the call is connected unrecorded rather
+    than sent to a broken Dial."""
+    monkeypatch.setattr(harness.switch.deps, "asterisk_recordings_dir", "/var/spool/rec,x")
+    script = CallScript(
+        did="18005550101",
+        caller=CHICAGO_CALLER,
+        presses=(Press("1"), Press("1"), Press("60601")),
+        dial_outcomes={"buyer-a-overflow": DialOutcome.answer(talk_s=95, ring_s=3)},
+    )
+    report = await harness.call(script)
+
+    call = await harness.stored(report)
+    assert [c for c in report.commands if c.startswith('EXEC "Dial"')] == [
+        'EXEC "Dial" "PJSIP/buyer-a-overflow,20,gU(ivr-buyer-answered)"'
+    ]
+    assert call["disposition"] == "connected" and call["recording_path"] is None
+    assert call.events_of("recording.refused") == [
+        {"path": f"/var/spool/rec,x/{call.recording_file}"}
+    ]
+    assert report.recordings == []

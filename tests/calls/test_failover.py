@@ -9,7 +9,7 @@ import pytest
 from ivr.sim.script import DialOutcome, HangupDuringCommand, Press
 
 from . import flows
-from .harness import Harness
+from .harness import Harness, wav_seconds
 
 ZERO = Decimal("0")
 NY_PRESSES = (Press("1"), Press("1"), Press("10001"))
@@ -27,12 +27,12 @@ async def test_busy_buyer_then_the_next_target_answers(harness: Harness) -> None
     report = await harness.call(script)
 
     call = await harness.stored(report)
+    record_to = flows.recording_path(call["recording_path"])
     assert report.commands == [
         *flows.MENU_TO_HOLD,
-        flows.ANNOUNCE,
-        flows.monitor(call["recording_path"]),
-        *flows.dial_commands(MAIN, 20, f"{MAIN}-00000001", answered=False),
-        *flows.dial_commands(OVERFLOW, 20, f"{OVERFLOW}-00000002", answered=True),
+        flows.ANNOUNCE,  # once, before the first Dial
+        *flows.dial_commands(MAIN, 20, f"{MAIN}-00000001", record_to),
+        *flows.dial_commands(OVERFLOW, 20, f"{OVERFLOW}-00000002", record_to),
         flows.DONE,
     ]
     assert call["disposition"] == "connected" and call["target_id"] == "buyer-a-overflow"
@@ -42,10 +42,18 @@ async def test_busy_buyer_then_the_next_target_answers(harness: Harness) -> None
         ("buyer-a-main", "BUSY", 17, "SIP 486 Busy Here"),
         ("buyer-a-overflow", "ANSWER", 16, "SIP 200 OK"),
     ]  # fmt: skip
+    # The second attempt's talk time: IVR_ANSWERED_AT is set by its own answer (the busy
+    # first attempt never reached the Gosub), 3 s of ringing then 95 s of talk.
     assert call.seconds("talk_s") == Decimal("95.000")
+    assert [e["talk_s"] for e in call.events_of("dial.end")] == [0.0, 95.0]
+    assert call.attempts[0]["answered_at"] is None
     assert call["billable"] is True
     assert (call.money("revenue"), call.money("payout")) == (Decimal("20"), Decimal("8"))
-    assert len(report.recordings) == 1  # one MixMonitor for the whole call
+    # One recording, of the leg that answered, as long as its talk.
+    [recording] = report.recordings
+    assert recording.channel == f"{OVERFLOW}-00000002"
+    assert call["recording_path"] == call.recording_file
+    assert wav_seconds(harness.recordings_dir / call.recording_file) == Decimal("95")
 
 
 async def test_busy_buyer_then_the_fallback_answers(harness: Harness) -> None:
@@ -59,7 +67,8 @@ async def test_busy_buyer_then_the_fallback_answers(harness: Harness) -> None:
     report = await harness.call(script)
 
     call = await harness.stored(report)
-    assert report.commands[-len(_two_dials()) - 1 :] == [*_two_dials(), flows.DONE]
+    two_dials = _two_dials(flows.recording_path(call.recording_file))
+    assert report.commands[-len(two_dials) - 1 :] == [*two_dials, flows.DONE]
     assert call["disposition"] == "fallback"
     assert call["target_id"] is None
     assert [(a["target_id"], a["dial_string"], a["dial_status"]) for a in call.attempts] == [
@@ -72,12 +81,18 @@ async def test_busy_buyer_then_the_fallback_answers(harness: Harness) -> None:
     # No buyer took the call: nobody pays for it and the publisher earns nothing.
     assert call["billable"] is False and call["billable_reason"] == "not_connected"
     assert (call.money("revenue"), call.money("payout"), call.money("margin")) == (ZERO,) * 3
+    # The fallback's leg is recorded like a buyer's: the record names the file, 120 s long.
+    [recording] = report.recordings
+    assert recording.channel == "PJSIP/ivr-trunk-out-00000002"
+    assert call["recording_path"] == call.recording_file
+    assert call.events_of("recording.start") == [{"file": call.recording_file}]
+    assert wav_seconds(harness.recordings_dir / call.recording_file) == Decimal("120")
 
 
-def _two_dials() -> list[str]:
+def _two_dials(record_to: str) -> list[str]:
     return [
-        *flows.dial_commands(OVERFLOW, 20, f"{OVERFLOW}-00000001", answered=False),
-        *flows.dial_commands(FALLBACK, 30, "PJSIP/ivr-trunk-out-00000002", answered=True),
+        *flows.dial_commands(OVERFLOW, 20, f"{OVERFLOW}-00000001", record_to),
+        *flows.dial_commands(FALLBACK, 30, "PJSIP/ivr-trunk-out-00000002", record_to),
     ]
 
 
@@ -100,12 +115,19 @@ async def test_every_destination_fails_then_the_all_busy_message(
     report = await harness.call(script)
 
     call = await harness.stored(report)
-    assert report.commands[-2:] == [flows.ALL_BUSY, flows.DONE]
-    assert [c for c in report.commands if c.startswith('EXEC "Dial"')] == [
-        f'EXEC "Dial" "{MAIN},20,gU(ivr-buyer-answered)"',
-        f'EXEC "Dial" "{OVERFLOW},20,gU(ivr-buyer-answered)"',
-        f'EXEC "Dial" "{FALLBACK},30,gU(ivr-buyer-answered)"',
+    record_to = flows.recording_path(call.recording_file)
+    assert report.commands == [
+        *flows.MENU_TO_HOLD,
+        flows.ANNOUNCE,
+        *flows.dial_commands(MAIN, 20, f"{MAIN}-00000001", record_to),
+        *flows.dial_commands(OVERFLOW, 20, f"{OVERFLOW}-00000002", record_to),
+        *flows.dial_commands(FALLBACK, 30, "PJSIP/ivr-trunk-out-00000003", record_to),
+        flows.ALL_BUSY,
+        flows.DONE,
     ]
+    # Nobody answered: no MixMonitor started, no file, no recording in the record.
+    assert report.recordings == [] and call["recording_path"] is None
+    assert not harness.recordings_dir.exists() or list(harness.recordings_dir.iterdir()) == []
     assert report.agistatus == "SUCCESS" and report.server_closed
     assert call["disposition"] == "no_answer" and call["status"] == "closed"
     assert [(a["target_id"], a["dial_status"], a["hangup_cause"], a["tech_cause"])
@@ -124,26 +146,24 @@ async def test_every_destination_fails_then_the_all_busy_message(
 async def test_caller_hanging_up_during_the_all_busy_message_was_not_answered(
     harness: Harness,
 ) -> None:
-    before = [
-        *flows.MENU_TO_HOLD,
-        flows.ANNOUNCE,
-        "EXEC MixMonitor (its file name is random: counted, not compared)",
-        *_dial_lines(OVERFLOW, 20, f"{OVERFLOW}-00000001"),
-        *_dial_lines(FALLBACK, 30, "PJSIP/ivr-trunk-out-00000002"),
-    ]
+    def before(record_to: str) -> list[str]:
+        return [
+            *flows.MENU_TO_HOLD,
+            flows.ANNOUNCE,
+            *flows.dial_commands(OVERFLOW, 20, f"{OVERFLOW}-00000001", record_to),
+            *flows.dial_commands(FALLBACK, 30, "PJSIP/ivr-trunk-out-00000002", record_to),
+        ]
+
     script = flows.auto_call(
         default_outcome=DialOutcome.busy(),
-        hangup=HangupDuringCommand(len(before) + 1, after_s=1.0),
+        hangup=HangupDuringCommand(len(before("")) + 1, after_s=1.0),
     )
     report = await harness.call(script)
 
     call = await harness.stored(report)
-    assert report.commands[len(before) :] == [flows.ALL_BUSY, flows.DONE]
+    record_to = flows.recording_path(call.recording_file)
+    assert report.commands == [*before(record_to), flows.ALL_BUSY, flows.DONE]
     assert report.agistatus == "HANGUP" and report.server_closed
     # Every destination was busy before the caller left: nobody rang while they hung up.
     assert call["disposition"] == "no_answer"
     assert [a["dial_status"] for a in call.attempts] == ["BUSY", "BUSY"]
-
-
-def _dial_lines(dial_string: str, timeout_s: int, leg: str) -> list[str]:
-    return flows.dial_commands(dial_string, timeout_s, leg, answered=False)

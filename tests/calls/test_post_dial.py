@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -143,3 +144,27 @@ async def test_a_target_full_when_the_menu_began_is_read_again_and_dialled(
     [route] = call.events_of("route.decision")
     assert MAIN not in {e["target"] for e in route["excluded"]}
     assert call["disposition"] == "connected" and call["target_id"] == MAIN
+
+
+async def test_nothing_is_sent_between_the_last_key_press_and_the_dial(harness: Harness) -> None:
+    """With no hold prompt and no announcement, the reply to the last GET DATA is followed by
+    EXEC Dial itself: the recording rides on the Dial (U() argument) and the answer moment needs
+    no clearing, so no round trip adds to the post-dial delay."""
+
+    def straight_to_the_buyer(plan: dict[str, Any]) -> None:
+        nodes = plan["menus"][0]["nodes"]
+        nodes["zip"]["next"] = nodes["zip"]["failure"] = "connect"
+        plan["campaigns"][0]["recording"]["announce"] = False  # still recorded
+
+    await harness.apply(straight_to_the_buyer)
+    report = await harness.call(flows.auto_call(dial_outcomes={OVERFLOW: flows.ANSWER_95}))
+
+    call = await harness.stored(report)
+    last_key = report.commands.index(flows.ZIP)
+    assert report.commands[last_key + 1 :] == [
+        *flows.dial_commands(f"PJSIP/{OVERFLOW}", 20, f"PJSIP/{OVERFLOW}-00000001",
+                             flows.recording_path(call.recording_file)),
+        flows.DONE,
+    ]  # fmt: skip
+    assert call["disposition"] == "connected" and call["recording_path"] == call.recording_file
+    assert call.seconds("talk_s") == Decimal("95.000")

@@ -40,10 +40,10 @@ async def test_after_hours_every_target_is_closed_and_the_fallback_answers(
     assert report.commands == [
         *flows.MENU_TO_HOLD,
         flows.ANNOUNCE,  # the fallback's call is recorded like a buyer's
-        flows.monitor(file_name),
-        *flows.dial_commands(FALLBACK, 30, "PJSIP/ivr-trunk-out-00000001", answered=True),
+        *flows.dial_commands(FALLBACK, 30, "PJSIP/ivr-trunk-out-00000001",
+                             flows.recording_path(file_name)),
         flows.DONE,
-    ]
+    ]  # fmt: skip
     assert wav_seconds(harness.recordings_dir / file_name) == Decimal("60")
     assert _exclusions(call) == dict.fromkeys(
         ("buyer-a-main", "buyer-a-overflow", "buyer-b-home"), "closed"
@@ -95,8 +95,11 @@ async def test_home_caller_reaches_the_home_line(
     report = await harness.call(script)
 
     call = await harness.stored(report)
-    assert [c for c in report.commands if c.startswith('EXEC "Dial"')] == [
-        f'EXEC "Dial" "{HOME},25,gU(ivr-buyer-answered)"'
+    record_to = flows.recording_path(call["recording_path"])
+    assert report.commands[len(flows.MENU_TO_HOLD) :] == [
+        flows.ANNOUNCE,
+        *flows.dial_commands(HOME, 25, "PJSIP/ivr-trunk-out-00000001", record_to),
+        flows.DONE,
     ]
     assert _exclusions(call) == {"buyer-a-main": "missing_tags", "buyer-a-overflow": "missing_tags"}
     assert call["disposition"] == "connected" and call["target_id"] == "buyer-b-home"
