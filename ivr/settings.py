@@ -13,6 +13,8 @@ from typing import Any
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from ivr.calls.dial_text import passes_dial_option
+
 ENV_PREFIX = "IVR_"
 
 
@@ -71,6 +73,14 @@ class Settings(BaseSettings):
     def _supported_database(cls, value: str) -> str:
         if value and not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @field_validator("asterisk_recordings_dir")
+    @classmethod
+    def _fits_a_dial_option(cls, value: str) -> str:
+        # The path travels inside Dial's U() option to MixMonitor (ivr/calls/dialing.py).
+        if not passes_dial_option(value):
+            raise ValueError('must not contain any of , ^ ( ) $ " \\ (it rides in a Dial option)')
         return value
 
     @model_validator(mode="after")

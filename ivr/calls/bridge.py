@@ -19,13 +19,8 @@ from dataclasses import dataclass
 
 from ivr.agi.api import CallChannel, ChannelHungUp
 from ivr.calls.deps import CallDeps
-from ivr.calls.dialing import (
-    DialResult,
-    dial,
-    fallback_dial_string,
-    passes_dial_option,
-    target_dial_string,
-)
+from ivr.calls.dial_text import passes_dial_option
+from ivr.calls.dialing import DialResult, dial, fallback_dial_string, target_dial_string
 from ivr.calls.record import Attempt, CallLog, Disposition
 from ivr.clock import utc_datetime
 from ivr.plans.schema import Campaign, Target

@@ -19,7 +19,6 @@ five; it still answers on a dead channel, corpus 06c), then the new leg's SIP ca
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from ivr.agi.api import CallChannel
@@ -37,10 +36,6 @@ OUTCOME_EXPRESSION = (
 OUTCOME_FIELDS = 5
 MAX_TALK_S = 6 * 3600  # beyond this a Dial is taken as stuck and the call as failed
 RETRYABLE = frozenset({"BUSY", "NOANSWER", "CONGESTION", "CHANUNAVAIL"})
-# What a recording path may not hold on its way to MixMonitor: Dial splits its data on ","
-# and ends the U() option at ")", U() turns "^" into ",", Gosub splits its arguments on ",",
-# and Dial's option parser eats quotes and backslashes; "$" would be expanded in the dialplan.
-_UNSAFE_IN_DIAL_OPTION = re.compile(r'[,^()$"\\]')
 
 
 def target_dial_string(target: Target) -> str:
@@ -66,11 +61,6 @@ def dial_options(record_to: str | None) -> str:
     if record_to is None:
         return f"gU({ANSWER_GOSUB})"
     return f"gU({ANSWER_GOSUB}^{record_to})"
-
-
-def passes_dial_option(path: str) -> bool:
-    """Whether ``path`` reaches MixMonitor unchanged through ``dial_options``."""
-    return _UNSAFE_IN_DIAL_OPTION.search(path) is None
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,6 +33,10 @@ def test_environment_beats_config_file(tmp_path: Path, monkeypatch: pytest.Monke
         ({"IVR_WEB_PORT": "70000"}, "setting web_port (env IVR_WEB_PORT): Input should be less"),
         ({"IVR_LOG_LEVEL": "loud"}, "setting log_level (env IVR_LOG_LEVEL): must be DEBUG"),
         ({"IVR_DATABASE_URL": "mysql://x"}, "setting database_url (env IVR_DATABASE_URL): must"),
+        (
+            {"IVR_ASTERISK_RECORDINGS_DIR": "/var/spool/asterisk/monitor,b"},
+            "setting asterisk_recordings_dir (env IVR_ASTERISK_RECORDINGS_DIR): must not contain",
+        ),
         ({"IVR_AMI_HOST": "127.0.0.1"}, "ami_host, ami_user and ami_secret must be set together"),
     ],
 )
