@@ -64,8 +64,10 @@ class CallWriter:
         self._busy_batch = busy_batch
         self._last_batch = 0
         self._hurry = asyncio.Event()  # flush() wants everything now
-        # Calls per write queue job: each job holds SQLite's single writer while it runs, and
-        # claims wait behind it, so a big batch goes in several short jobs.
+        # Calls per write queue job, and so per bulk batch (the queue runs one bulk job per
+        # batch): each job holds SQLite's single writer while it runs, and claims wait behind
+        # it, so a big batch goes in several short jobs. 8 beat 64 on the whole-call benchmark
+        # (docs/dependencies.md): short jobs keep claims and reads moving.
         self._calls_per_job = calls_per_job
         self._queue: list[JournalEntry] = []
         self._wakeup = asyncio.Event()

@@ -17,31 +17,16 @@ and ``recount_live`` puts the live counters right from the claims that remain.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import (
-    Connection,
-    Table,
-    Update,
-    and_,
-    bindparam,
-    delete,
-    func,
-    insert,
-    or_,
-    select,
-    text,
-    update,
-)
+from sqlalchemy import Connection, Table, delete, func, select, text, update
 
 from ivr.plans.schema import Campaign, Target
 from ivr.routing.periods import cap_periods
-from ivr.store import pg_routines
+from ivr.store import claim_sql
 from ivr.store.models import TargetClaim, TargetUsage
-from ivr.store.upsert import insert_ignore
 
 USAGE: Table = TargetUsage.__table__  # type: ignore[assignment]
 LIVE = ("live", "")
@@ -97,89 +82,35 @@ def take(
     Three statements whatever the number of counters (this runs on every routed call): create
     the counter rows that do not exist yet, add one to every counter still below its cap in ONE
     conditional UPDATE that returns the counters it took, and record the claim. PostgreSQL does
-    all of it in one call of ``ivr_claim`` (``ivr.store.pg_routines``)."""
+    all of it in one call of ``ivr_claim`` (``ivr.store.pg_routines``). The statements are in
+    ``ivr.store.claim_sql``."""
+    wanted = [(c.kind, c.key, c.cap) for c in counters]
     if conn.dialect.name == "postgresql":
-        full_at = pg_routines.claim(conn, call_ref, target_id, [(c.kind, c.key, c.cap)
-                                                                for c in counters], at)  # fmt: skip
+        full_at = claim_sql.pg_claim(conn, call_ref, target_id, wanted, at)
         return counters[full_at - 1] if full_at else None
     if counters:
-        _lock_target(conn, target_id)
-        rows = [{"target_id": target_id, "period_kind": c.kind, "period_key": c.key, "count": 0}
-                for c in counters]  # fmt: skip
-        insert_ignore(conn, USAGE, rows)
-        params = _params(target_id, counters)
-        taken = {(kind, key) for kind, key in conn.execute(_take_statement(len(counters)), params)}
+        claim_sql.create_counters(conn, target_id, [(c.kind, c.key) for c in counters])
+        taken = claim_sql.take_slots(conn, target_id, wanted)
         if len(taken) != len(counters):
             full = next(c for c in counters if (c.kind, c.key) not in taken)
-            undo = [c for c in counters if (c.kind, c.key) in taken]
+            undo = [(c.kind, c.key) for c in counters if (c.kind, c.key) in taken]
             if undo:
-                conn.execute(_give_back_statement(len(undo)), _params(target_id, undo))
+                claim_sql.give_back_slots(conn, target_id, undo)
             return full
-    conn.execute(_CLAIM_INSERT, {"call_ref": call_ref, "target_id": target_id, "claimed_at": at})
+    claim_sql.insert_claim(conn, call_ref, target_id, at)
     return None
 
 
-_CLAIM_INSERT = insert(TargetClaim)
 # On PostgreSQL, a statement that updates several rows locks them in the order its plan scans
 # them, and two sessions may run different plans (custom or generic): two claims on one target
-# could then lock its counters in opposite orders and deadlock. Transactions that change a
-# target's counters first take this lock of the target, so they never interleave on one target.
-_TARGET_LOCK = text("SELECT pg_advisory_xact_lock(7341, hashtext(:target_id))")
-
-
-def _lock_target(conn: Connection, target_id: str) -> None:
-    """Serialize counter changes per target (PostgreSQL; SQLite's BEGIN IMMEDIATE already
-    serializes every write transaction). A batch takes several targets' locks: the write queue
-    runs its jobs in target order, so two processes take them in the same order."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(_TARGET_LOCK, {"target_id": target_id})
-
-
-# "C" collation: the byte order Python sorts the write queue's jobs in, whatever the database's.
+# could then lock its counters in opposite orders and deadlock. So a transaction that changes a
+# target's counters first takes an advisory lock of the target (ivr_claim and ivr_release do),
+# and this takes every target's, in the write queue's order ("C" collation: the byte order
+# Python sorts the queue's jobs in, whatever the database's).
 _LOCK_ALL_TARGETS = text(
     "SELECT pg_advisory_xact_lock(7341, hashtext(id))"
     ' FROM (SELECT id FROM targets ORDER BY id COLLATE "C") AS ordered'
 )
-
-
-@functools.lru_cache(maxsize=8)
-def _take_statement(size: int) -> Update:
-    """``count + 1`` on the target's counters number 0..size-1, each only below its own cap;
-    built once per size with bound parameters, so the hot path only binds values."""
-    return (
-        update(TargetUsage)
-        .where(TargetUsage.target_id == bindparam("t_id"), or_(*(
-            and_(TargetUsage.period_kind == bindparam(f"kind{i}"),
-                 TargetUsage.period_key == bindparam(f"key{i}"),
-                 TargetUsage.count < bindparam(f"cap{i}"))
-            for i in range(size)
-        )))
-        .values(count=TargetUsage.count + 1)
-        .returning(TargetUsage.period_kind, TargetUsage.period_key)
-    )  # fmt: skip
-
-
-@functools.lru_cache(maxsize=8)
-def _give_back_statement(size: int) -> Update:
-    """``count - 1`` on the target's counters number 0..size-1, never below zero."""
-    return (
-        update(TargetUsage)
-        .where(TargetUsage.target_id == bindparam("t_id"), TargetUsage.count > 0, or_(*(
-            and_(TargetUsage.period_kind == bindparam(f"kind{i}"),
-                 TargetUsage.period_key == bindparam(f"key{i}"))
-            for i in range(size)
-        )))
-        .values(count=TargetUsage.count - 1)
-    )  # fmt: skip
-
-
-def _params(target_id: str, counters: Sequence[Counter]) -> dict[str, object]:
-    params: dict[str, object] = {"t_id": target_id}
-    for i, counter in enumerate(counters):
-        params[f"kind{i}"], params[f"key{i}"], params[f"cap{i}"] = (
-            counter.kind, counter.key, counter.cap
-        )  # fmt: skip
-    return params
 
 
 def give_back(
@@ -194,21 +125,14 @@ def give_back(
     connect (caps count connected calls). Doing it twice changes nothing: the claim row is
     the proof that the slots are still taken. True if this call ended the claim."""
     # caps count connected calls: such a call keeps its period slots, gives back the live one
-    returned = [c for c in counters if not connected or c.kind == "live"]
+    returned = [(c.kind, c.key) for c in counters if not connected or c.kind == "live"]
     if conn.dialect.name == "postgresql":
-        return pg_routines.release(conn, call_ref, target_id, [(c.kind, c.key) for c in returned])
-    _lock_target(conn, target_id)
-    ended = conn.execute(_CLAIM_DELETE, {"call_ref": call_ref, "target_id": target_id})
-    if ended.rowcount == 0:
+        return claim_sql.pg_release(conn, call_ref, target_id, returned)
+    if not claim_sql.delete_claim(conn, call_ref, target_id):
         return False
     if returned:
-        conn.execute(_give_back_statement(len(returned)), _params(target_id, returned))
+        claim_sql.give_back_slots(conn, target_id, returned)
     return True
-
-
-_CLAIM_DELETE = delete(TargetClaim).where(
-    TargetClaim.call_ref == bindparam("call_ref"), TargetClaim.target_id == bindparam("target_id")
-)
 
 
 def recount_live(conn: Connection) -> None:

@@ -2,7 +2,8 @@
 
 The newest snapshot of each call is upserted by its ref (an older version never overwrites a
 newer one), then the call's events and routing attempts are replaced whole: a snapshot carries
-the call's entire timeline. Synchronous: it runs inside the queue's batch transaction.
+the call's entire timeline. Synchronous: it runs inside the queue's batch transaction. The
+statements are driver SQL (``ivr.store.record_sql``): they run for every call.
 """
 
 from __future__ import annotations
@@ -11,21 +12,11 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, tuple_, update
+from sqlalchemy import Connection, func, update
 
-from ivr.store import claims
+from ivr.store import claims, record_sql
 from ivr.store.call_rows import attempt_rows, call_row, event_rows
-from ivr.store.models import Call, CallEvent, MenuVersion, RoutingAttempt
-from ivr.store.upsert import upsert
-
-CALLS: Table = Call.__table__  # type: ignore[assignment]
-_STORED = select(Call.id, Call.ref, Call.version).where(
-    Call.ref.in_(bindparam("refs", expanding=True))
-)
-_DROP_EVENTS = delete(CallEvent).where(CallEvent.call_id.in_(bindparam("ids", expanding=True)))
-_DROP_ATTEMPTS = delete(RoutingAttempt).where(
-    RoutingAttempt.call_id.in_(bindparam("ids", expanding=True))
-)
+from ivr.store.models import Call
 
 
 def write_snapshots(conn: Connection, latest: dict[str, dict[str, Any]]) -> None:
@@ -33,8 +24,8 @@ def write_snapshots(conn: Connection, latest: dict[str, dict[str, Any]]) -> None
     versions = _menu_version_ids(conn, latest.values())
     rows = [call_row(s, versions.get((s.get("menu_id"), s.get("menu_version"))))
             for s in latest.values()]  # fmt: skip
-    upsert(conn, CALLS, rows, key="ref", newer_than="version")
-    stored = conn.execute(_STORED, {"refs": list(latest)})
+    record_sql.upsert_calls(conn, rows)
+    stored = record_sql.stored_versions(conn, list(latest))
     fresh = {ref: call_id for call_id, ref, version in stored
              if version == latest[ref]["version"]}  # fmt: skip
     _replace_children(conn, fresh, latest)
@@ -44,14 +35,7 @@ def _menu_version_ids(
     conn: Connection, snaps: Iterable[dict[str, Any]]
 ) -> dict[tuple[str | None, int | None], int]:
     wanted = {(s.get("menu_id"), s.get("menu_version")) for s in snaps if s.get("menu_version")}
-    if not wanted:
-        return {}
-    result = conn.execute(
-        select(MenuVersion.menu_id, MenuVersion.version, MenuVersion.id).where(
-            tuple_(MenuVersion.menu_id, MenuVersion.version).in_(list(wanted))
-        )
-    )
-    return {(menu_id, version): row_id for menu_id, version, row_id in result}
+    return record_sql.menu_version_ids(conn, wanted)
 
 
 def _replace_children(
@@ -60,15 +44,9 @@ def _replace_children(
     """A snapshot carries the whole timeline: replace the call's events and attempts."""
     if not fresh:
         return
-    ids = list(fresh.values())
-    conn.execute(_DROP_EVENTS, {"ids": ids})
-    conn.execute(_DROP_ATTEMPTS, {"ids": ids})
     events = [row for ref, cid in fresh.items() for row in event_rows(cid, latest[ref])]
     attempts = [row for ref, cid in fresh.items() for row in attempt_rows(cid, latest[ref])]
-    if events:
-        conn.execute(insert(CallEvent), events)
-    if attempts:
-        conn.execute(insert(RoutingAttempt), attempts)
+    record_sql.replace_children(conn, list(fresh.values()), events, attempts)
 
 
 def close_orphan(conn: Connection, uniqueid: str, cause: str, ended_at: float) -> bool:

@@ -1,6 +1,9 @@
 """INSERT ... ON CONFLICT for SQLite and PostgreSQL, which spell it the same way in SQLAlchemy
 but through their own dialect modules. Synchronous: these run inside the write queue's batch
-transaction (``ivr.store.write_queue``)."""
+transaction (``ivr.store.write_queue``).
+
+``upsert_sql`` is the same statement as driver SQL (``ivr.store.raw_sql``), for the call
+records written on every call; the Core functions serve the rest (and the tests' reference)."""
 
 from __future__ import annotations
 
@@ -10,6 +13,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
+
+from ivr.store.raw_sql import Sql, insert_sql
 
 
 def _insert(dialect: str, table: Table) -> Any:
@@ -58,3 +63,16 @@ def insert_ignore(
 def _insert_ignore_statement(dialect: str, table: Table) -> Any:
     """Built once per table: the claim path runs it on every call."""
     return _insert(dialect, table).on_conflict_do_nothing()
+
+
+@functools.lru_cache(maxsize=32)
+def upsert_sql(table: Table, columns: tuple[str, ...], key: str, newer_than: str) -> Sql:
+    """``upsert(..., key=key, newer_than=newer_than)`` of rows with ``columns`` (key included),
+    as one statement both databases take as it is."""
+    updates = ", ".join(f"{name} = excluded.{name}" for name in columns if name != key)
+    return insert_sql(
+        table,
+        columns,
+        f" ON CONFLICT ({key}) DO UPDATE SET {updates}"
+        f" WHERE {table.name}.{newer_than} < excluded.{newer_than}",
+    )

@@ -16,7 +16,9 @@ task runs every job waiting at that moment in ONE transaction, then hands each i
   so two processes' batches take per-target locks in the same order and never deadlock.
 - Bulk jobs (the record writer's) never share a batch with the others: a claim waits for no
   row writing of other calls, only for the batch under way, and batches take turns (one bulk
-  batch after each batch of the others) so neither kind starves.
+  batch after each batch of the others) so neither kind starves. A bulk batch is ONE bulk job:
+  its submitter bounds the job (the record writer: at most ``calls_per_job`` snapshots), so
+  the batch a claim may wait for is bounded too, however much record writing is queued.
 - SQLite: the batch runs on a plain ``sqlite3`` connection, on the event loop's thread while
   SQLite answers at once (``ivr.store.sqlite_runner``), and the app's writes queue here
   instead of fighting for the file lock in SQLite's busy handler.
@@ -143,10 +145,11 @@ class WriteQueue:
         other = not all(pending.bulk for pending in self._waiting)
         take_bulk = bulk and (self._bulk_turn or not other)
         self._bulk_turn = not take_bulk
+        limit = 1 if take_bulk else self._max_batch
         batch: list[_Pending] = []
         rest: list[_Pending] = []
         for pending in self._waiting:
-            if pending.bulk == take_bulk and len(batch) < self._max_batch:
+            if pending.bulk == take_bulk and len(batch) < limit:
                 batch.append(pending)
             else:
                 rest.append(pending)

@@ -1,0 +1,80 @@
+"""The statements that store call snapshots (``ivr.store.record_batch``), as driver SQL
+(``ivr.store.raw_sql``): about 25 rows per call, every call. Rows come in as the dicts of
+``ivr.store.call_rows`` (column name -> value) and go to the driver as tuples."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from operator import itemgetter
+from typing import Any
+
+from sqlalchemy import Connection, Table
+
+from ivr.store import raw_sql
+from ivr.store.driver_values import Kind
+from ivr.store.models import Call, CallEvent, RoutingAttempt
+from ivr.store.raw_sql import Sql
+from ivr.store.upsert import upsert_sql
+
+CALLS: Table = Call.__table__  # type: ignore[assignment]
+EVENTS: Table = CallEvent.__table__  # type: ignore[assignment]
+ATTEMPTS: Table = RoutingAttempt.__table__  # type: ignore[assignment]
+P = Kind.PLAIN
+
+_STORED = Sql("SELECT id, ref, version FROM calls WHERE ref IN (?*)", (P,))
+# Pairs (menu id, version) wanted: both lists, then the exact pairs picked in Python.
+_MENU_VERSIONS = Sql(
+    "SELECT menu_id, version, id FROM menu_versions WHERE menu_id IN (?*) AND version IN (?*)",
+    (P, P),
+)
+_DROP_EVENTS = Sql("DELETE FROM call_events WHERE call_id IN (?*)", (P,))
+_DROP_ATTEMPTS = Sql("DELETE FROM routing_attempts WHERE call_id IN (?*)", (P,))
+
+
+def upsert_calls(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert each call row, or update the stored row of its ref if this version is newer."""
+    if rows:
+        columns = tuple(rows[0])
+        statement = upsert_sql(CALLS, columns, "ref", "version")
+        raw_sql.run_many(conn, statement, map(itemgetter(*columns), rows))
+
+
+def stored_versions(conn: Connection, refs: Sequence[str]) -> list[tuple[int, str, int]]:
+    """(id, ref, version) of the stored rows of ``refs``."""
+    return [(row[0], row[1], row[2]) for row in raw_sql.fetch(conn, _STORED, (refs,))]
+
+
+def menu_version_ids(
+    conn: Connection, wanted: set[tuple[str | None, int | None]]
+) -> dict[tuple[str | None, int | None], int]:
+    """Row id of each (menu id, version) in ``wanted`` that exists."""
+    menus = sorted({m for m, v in wanted if m is not None and v is not None})
+    versions = sorted({v for m, v in wanted if m is not None and v is not None})
+    if not menus:
+        return {}
+    rows = raw_sql.fetch(conn, _MENU_VERSIONS, (menus, versions))
+    return {(m, v): row_id for m, v, row_id in rows if (m, v) in wanted}
+
+
+def replace_children(
+    conn: Connection,
+    call_ids: Sequence[int],
+    events: Sequence[dict[str, Any]],
+    attempts: Sequence[dict[str, Any]],
+) -> None:
+    """The calls' events and routing attempts, replaced by these."""
+    raw_sql.run(conn, _DROP_EVENTS, (call_ids,))
+    raw_sql.run(conn, _DROP_ATTEMPTS, (call_ids,))
+    _insert(conn, EVENTS, events)
+    _insert(conn, ATTEMPTS, attempts)
+
+
+def _insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        columns = tuple(rows[0])
+        raw_sql.run_many(conn, _insert_sql(table, columns), map(itemgetter(*columns), rows))
+
+
+# Built once per (table, columns): the rows of a table always have the same columns.
+_insert_sql = functools.lru_cache(maxsize=8)(raw_sql.insert_sql)
