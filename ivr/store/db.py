@@ -31,6 +31,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -57,6 +58,8 @@ class Database:
         self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
         self._echo = echo
         self._engine: AsyncEngine | None = None
+        self._call_path: AsyncEngine | None = None  # PostgreSQL: the call path's own pool
+        self._autocommit_reads: AsyncEngine | None = None
         self._read_sessions: async_sessionmaker[AsyncSession] | None = None
         self._write_sessions: async_sessionmaker[AsyncSession] | None = None
         self._writes: WriteQueue | None = None
@@ -90,9 +93,17 @@ class Database:
             self._sqlite_reads = self._sqlite_runner(immediate=False)
         else:
             self._engine = create_async_engine(self.url, echo=self._echo, pool_pre_ping=True)
+            # The call path's reads and write batches get a pool of their own, without the
+            # pre-ping: it costs BEGIN, SELECT and ROLLBACK at every checkout, i.e. on every read
+            # and write batch of every call. A pooled connection found dead fails its statement
+            # instead; SQLAlchemy then replaces every connection of that pool, and the statement
+            # runs once more on a fresh one (``read_sync`` here, ``transient`` in the queue).
+            # Reads are one SELECT each: in autocommit they need no BEGIN and no ROLLBACK.
+            self._call_path = create_async_engine(self.url, echo=self._echo)
+            self._autocommit_reads = self._call_path.execution_options(isolation_level="AUTOCOMMIT")
         self._read_sessions = async_sessionmaker(self._engine, expire_on_commit=False)
         self._write_sessions = async_sessionmaker(self.write_engine, expire_on_commit=False)
-        self._writes = WriteQueue(self._engine, self._sqlite_writes)
+        self._writes = WriteQueue(self._call_path or self._engine, self._sqlite_writes)
 
     def _sqlite_runner(self, *, immediate: bool) -> SqliteRunner:
         return SqliteRunner(
@@ -109,9 +120,11 @@ class Database:
         for runner in (self._sqlite_writes, self._sqlite_reads):
             if runner is not None:
                 runner.close()
-        if self._engine is not None:
-            await self._engine.dispose()
+        for engine in (self._call_path, self._engine):
+            if engine is not None:
+                await engine.dispose()
         self._engine = self._read_sessions = self._write_sessions = None
+        self._call_path = self._autocommit_reads = None
         self._writes = self._sqlite_writes = self._sqlite_reads = None
 
     async def __aenter__(self) -> Database:
@@ -137,8 +150,15 @@ class Database:
         session)."""
         if self._sqlite_reads is not None:
             return await self._sqlite_reads.run(query)
-        async with self.engine.connect() as conn:  # rolled back when it closes
-            return await conn.run_sync(query)
+        assert self._autocommit_reads is not None
+        for attempt in range(2):
+            try:
+                async with self._autocommit_reads.connect() as conn:
+                    return await conn.run_sync(query)
+            except DBAPIError as exc:
+                if attempt or not exc.connection_invalidated:
+                    raise
+        raise AssertionError("unreachable")
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:

@@ -4,7 +4,8 @@ Three kinds, because each calls for a different answer:
 - *refused* (``refused_by_database``): the statement's own data is wrong (constraint, value
   that does not fit). Retrying changes nothing: isolate it and set it aside or refuse it;
 - *transient* (``transient``): PostgreSQL gave up one transaction to let another go on
-  (deadlock detected, serialization failure). Nothing is wrong: run it again;
+  (deadlock detected, serialization failure), or a pooled connection had died (the pool does
+  not ping before each use). Nothing is wrong now: run it again;
 - anything else in ``DB_ERRORS`` (connection refused or lost, ``database is locked`` after the
   busy timeout, schema missing) is an *outage*.
 """
@@ -41,7 +42,11 @@ def refused_by_database(exc: BaseException) -> bool:
 
 
 def transient(exc: BaseException) -> bool:
-    """True when the server rolled the transaction back only to break a conflict."""
+    """True when the server rolled the transaction back only to break a conflict, or when a
+    pooled connection was found dead (SQLAlchemy has replaced the pool's connections: the next
+    try runs on a fresh one, or meets the outage for real)."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
     return _sqlstate(exc) in TRANSIENT_SQLSTATES
 
 
