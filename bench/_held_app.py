@@ -27,7 +27,7 @@ from typing import Any
 from _held_plan import write_plan
 from _held_records import stored_records
 
-from ivr.app import Switch
+from ivr.app import Switch, settle_heap
 from ivr.settings import load_settings
 
 HOST = "127.0.0.1"
@@ -76,6 +76,7 @@ class GcPauses:
 
     def __init__(self) -> None:
         self.pauses_ms: list[float] = []
+        self.by_generation: dict[int, list[float]] = {0: [], 1: [], 2: []}
         self._started = 0.0
         gc.callbacks.append(self._note)
 
@@ -83,7 +84,9 @@ class GcPauses:
         if phase == "start":
             self._started = time.perf_counter()
         else:
-            self.pauses_ms.append((time.perf_counter() - self._started) * 1000)
+            pause_ms = (time.perf_counter() - self._started) * 1000
+            self.pauses_ms.append(pause_ms)
+            self.by_generation[info["generation"]].append(pause_ms)
 
     def take(self) -> list[float]:
         pauses, self.pauses_ms = self.pauses_ms, []
@@ -168,6 +171,7 @@ async def serve(var_dir: Path, trace_memory: bool) -> None:
     )
     switch = Switch(settings)
     await switch.start(plan_files=[write_plan(var_dir / "held-plan.yaml")])
+    settle_heap()  # as ``ivr serve`` does once started
     assert switch.agi_address is not None
     runner = Runner(switch, trace_memory)
     runner.lag.start()

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import cProfile
-import gc
 import json
 import logging
 import sys
@@ -31,7 +30,7 @@ from _held_app import GcPauses
 from _whole_store import NoopCallStore
 from sqlalchemy import func, select
 
-from ivr.app import Switch
+from ivr.app import Switch, settle_heap
 from ivr.settings import load_settings
 from ivr.store.models import Call
 
@@ -58,7 +57,7 @@ async def serve_switch(url: str, plan: Path, var_dir: Path, store: str) -> dict[
     if store == "noop":
         switch.deps.store = NoopCallStore()
     await switch.start(plan_files=[plan])
-    gc.freeze()  # as ``ivr serve`` does once started
+    settle_heap()  # as ``ivr serve`` does once started
     pauses = GcPauses()
     assert switch.agi_address is not None
     print(f"PORT {switch.agi_address[1]}", flush=True)
@@ -81,6 +80,10 @@ async def serve_switch(url: str, plan: Path, var_dir: Path, store: str) -> dict[
         "gc_collections": len(pauses.pauses_ms),
         "gc_longest_ms": round(max(pauses.pauses_ms, default=0.0), 2),
         "gc_total_ms": round(sum(pauses.pauses_ms), 1),
+        "gc_by_generation": {
+            generation: [len(found), round(max(found, default=0.0), 2)]
+            for generation, found in pauses.by_generation.items()
+        },
     }
     await switch.stop()
     return stats

@@ -36,7 +36,7 @@ def parse_number(raw: str, default_region: str = "US") -> phonenumbers.PhoneNumb
 
 # A tracking number arrives on every call to it, and callers call again: parsing one with
 # phonenumbers costs about as much as the rest of attribution, and the answer never changes.
-NORMALIZED_CACHE = 65_536
+NORMALIZED_CACHE = 4_096
 
 
 @functools.lru_cache(maxsize=NORMALIZED_CACHE)
