@@ -77,6 +77,7 @@ class WriteQueue:
         # batches may overlap; a few at once hide the round trips' latency.
         self._lanes = asyncio.Semaphore(1 if sqlite else pg_lanes)
         self._in_flight: set[asyncio.Task[None]] = set()
+        self._current: list[_Pending] = []  # SQLite: the batch being committed in ``_run``
         self._bulk_turn = False
         self.batches = 0  # transactions committed (or tried)
         self.jobs = 0  # jobs run
@@ -110,7 +111,7 @@ class WriteQueue:
     async def close(self, timeout_s: float = 10.0) -> None:
         """Finish what is queued (bounded), then stop the task."""
         if self._task is not None:
-            waiting = [p.done for p in self._waiting]
+            waiting = [p.done for p in self._waiting + self._current]
             if waiting:
                 await asyncio.wait(waiting, timeout=timeout_s)
             if self._in_flight:
@@ -135,6 +136,17 @@ class WriteQueue:
             await self._lanes.acquire()
             batch = self._next_batch()
             batch.sort(key=lambda pending: pending.order)  # one lock order for every process
+            if self._sqlite is not None:
+                # One writer, one batch at a time: commit it right here. A task of its own
+                # would start a loop iteration later, and under load every iteration waits
+                # behind all the calls' ready callbacks (a claim waited 6-10 ms at p50 for
+                # batches that ran in 1 ms; 2.4 ms once committed here).
+                self._current = batch
+                try:
+                    await self._commit_in_lane(batch)
+                finally:
+                    self._current = []
+                continue
             task = asyncio.create_task(self._commit_in_lane(batch))
             self._in_flight.add(task)
             task.add_done_callback(self._in_flight.discard)
