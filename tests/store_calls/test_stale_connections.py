@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import asyncpg
 import pytest
+from db_outage import PG_ADMIN_DSN
 from sqlalchemy import Connection, text
 
-from db_outage import PG_ADMIN_DSN
 from ivr.store.db import Database
 
 
