@@ -4,11 +4,11 @@ applied."""
 from __future__ import annotations
 
 import asyncio
-import os
 from pathlib import Path
 
 import pytest
 
+from ivr.store import journal as journal_module
 from ivr.store.journal import Journal
 
 
@@ -29,24 +29,24 @@ async def test_entries_survive_a_restart_until_applied(tmp_path: Path) -> None:
     assert await Journal(tmp_path).open() == []
 
 
-async def test_concurrent_appends_share_fsyncs(
+async def test_concurrent_appends_share_durable_writes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls = 0
-    real_fsync = os.fsync
+    real_write = journal_module.write_durably
 
-    def counting_fsync(fd: int) -> None:
+    def counting_write(fd: int, data: bytes) -> None:
         nonlocal calls
         calls += 1
-        real_fsync(fd)
+        real_write(fd, data)
 
     journal = Journal(tmp_path)
     await journal.open()
-    monkeypatch.setattr(os, "fsync", counting_fsync)
+    monkeypatch.setattr(journal_module, "write_durably", counting_write)
     await asyncio.gather(*(journal.append({"n": n}) for n in range(500)))
-    monkeypatch.setattr(os, "fsync", real_fsync)
+    monkeypatch.undo()
     await journal.close()
-    assert 1 <= calls < 100, f"500 appends took {calls} fsyncs: no group commit"
+    assert 1 <= calls < 100, f"500 appends took {calls} durable writes: no group commit"
     leftovers = await Journal(tmp_path).open()
     assert sorted(e.data["n"] for e in leftovers) == list(range(500))
 
@@ -91,10 +91,10 @@ async def test_a_failed_write_is_not_left_counted_as_unapplied(
     journal = Journal(tmp_path)
     await journal.open()
 
-    def disk_full(fd: int) -> None:
+    def disk_full(fd: int, data: bytes) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(os, "fsync", disk_full)
+    monkeypatch.setattr(journal_module, "write_durably", disk_full)
     with pytest.raises(OSError, match="No space left"):
         await journal.append({"lost": True})
     monkeypatch.undo()
