@@ -3,8 +3,8 @@
 Why: a call must never be lost, even when the database is down mid-call or the process dies,
 yet writing each call to the database on the call path would let storage set the call rate.
 So every checkpoint of a call record (opened, routed, closed) is appended here as one JSON line
-and made durable with a *group commit*: all entries appended while one fsync runs share the
-next fsync. ``append`` returns only when its entry is on disk. A separate writer applies entries
+and made durable with a *group commit*: all entries appended while one durable write runs share
+the next one. ``append`` returns only when its entry is on disk. A separate writer applies entries
 to the database in batches and reports how far it got; entries are full snapshots with a
 version, so applying one twice (after a crash) is harmless.
 
@@ -21,6 +21,7 @@ import json
 import logging
 import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,10 @@ def write_durably(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
+# (segment, line, the appender's future): one append waiting for its group commit
+Waiting = tuple[int, bytes, "asyncio.Future[None]"]
+
+
 @dataclass(frozen=True, slots=True)
 class JournalEntry:
     segment: int
@@ -52,10 +57,15 @@ class Journal:
         self._segment = 0
         self._in_segment = 0
         self._fd: int | None = None  # the open segment, O_APPEND | O_DSYNC
-        self._waiting: list[tuple[int, bytes, asyncio.Future[None]]] = []
+        self._waiting: list[Waiting] = []
         self._file_segment = 0
-        self._wakeup = asyncio.Event()
-        self._flusher: asyncio.Task[None] | None = None
+        # One thread writes, so batches reach the file in order; at most one batch at a time,
+        # and what arrives meanwhile is the next batch (group commit).
+        self._thread = ThreadPoolExecutor(1, "ivr-journal")
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._writing = False
+        self._idle = asyncio.Event()
+        self._idle.set()
         self._unapplied: dict[int, int] = {}  # segment -> entries not yet applied
         self._closed = False
 
@@ -67,7 +77,7 @@ class Journal:
             self._unapplied[entry.segment] = self._unapplied.get(entry.segment, 0) + 1
         self._segment = max((self._segment_number(p) for p in self._segment_paths()), default=0) + 1
         self._open_segment(self._segment)
-        self._flusher = asyncio.create_task(self._flush_loop(), name="journal-flush")
+        self._loop = asyncio.get_running_loop()
         return leftovers
 
     async def append(self, data: dict[str, Any]) -> JournalEntry:
@@ -83,7 +93,8 @@ class Journal:
         self._waiting.append((segment, line, done))
         self._in_segment += 1
         self._unapplied[segment] = self._unapplied.get(segment, 0) + 1
-        self._wakeup.set()
+        if not self._writing:
+            self._start_batch()
         try:
             await done
         except OSError:  # not on disk: it must not hold its segment back as unapplied
@@ -116,38 +127,54 @@ class Journal:
     async def close(self) -> None:
         if self._closed:
             return
-        self._closed = True
-        self._wakeup.set()
-        if self._flusher is not None:
-            await self._flusher
+        self._closed = True  # no new appends; those waiting are still written
+        await self._idle.wait()
+        self._thread.shutdown(wait=True)
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
 
     # -- internals ---------------------------------------------------------------------------
+    # Why no flush task: every hand-off between tasks costs a turn of the event loop, and under
+    # a few hundred calls in progress each turn waits behind all of their ready callbacks. So an
+    # append starts the write itself when none is under way, and the journal thread reports
+    # back with one callback that wakes the waiters (bench/README.md, round 4).
 
-    async def _flush_loop(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            await self._wakeup.wait()
-            self._wakeup.clear()
-            batch, self._waiting = self._waiting, []
-            if batch:
-                try:
-                    await loop.run_in_executor(None, self._write_batch, batch)
-                except OSError as exc:  # disk full, I/O error: every waiter must hear it
-                    log.error("journal write failed: %s", exc)
-                    for _, _, done in batch:
-                        if not done.done():
-                            done.set_exception(exc)
-                    continue
-                for _, _, done in batch:
-                    if not done.done():
-                        done.set_result(None)
-            if self._closed and not self._waiting:
-                return
+    def _start_batch(self) -> None:
+        batch, self._waiting = self._waiting, []
+        self._writing = True
+        self._idle.clear()
+        self._thread.submit(self._write_and_report, batch)
 
-    def _write_batch(self, batch: list[tuple[int, bytes, asyncio.Future[None]]]) -> None:
+    def _write_and_report(self, batch: list[Waiting]) -> None:
+        """Runs in the journal thread."""
+        error: Exception | None = None
+        try:
+            self._write_batch(batch)
+        except Exception as exc:  # disk full, I/O error, or a bug: every waiter must hear it
+            error = exc
+        assert self._loop is not None
+        with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits any more
+            self._loop.call_soon_threadsafe(self._batch_written, batch, error)
+
+    def _batch_written(self, batch: list[Waiting], error: Exception | None) -> None:
+        """Back on the event loop: wake the batch's waiters, start the next batch."""
+        if error is not None:
+            log.error("journal write failed: %s", error)
+        for _, _, done in batch:
+            if done.done():
+                continue
+            if error is not None:
+                done.set_exception(error)
+            else:
+                done.set_result(None)
+        self._writing = False
+        if self._waiting:
+            self._start_batch()
+        else:
+            self._idle.set()
+
+    def _write_batch(self, batch: list[Waiting]) -> None:
         """Runs in a worker thread: one fsync per segment touched, usually exactly one."""
         pending: list[bytes] = []
         for segment, line, _ in batch:

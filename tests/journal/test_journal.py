@@ -103,3 +103,22 @@ async def test_a_failed_write_is_not_left_counted_as_unapplied(
     journal.applied([kept, Journal.unjournalled({"lost": True})])
     assert journal.unapplied_count == 0
     await journal.close()
+
+
+async def test_an_unexpected_write_error_reaches_the_waiter_and_the_journal_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not only OSError: whatever the write raises is the appender's answer; nobody hangs."""
+    journal = Journal(tmp_path)
+    await journal.open()
+
+    def broken(fd: int, data: bytes) -> None:
+        raise ValueError("a bug in the write")
+
+    monkeypatch.setattr(journal_module, "write_durably", broken)
+    with pytest.raises(ValueError, match="a bug"):
+        await asyncio.wait_for(journal.append({"lost": True}), 5)
+    monkeypatch.undo()
+    kept = await asyncio.wait_for(journal.append({"kept": True}), 5)
+    await asyncio.wait_for(journal.close(), 5)
+    assert [e.data for e in await Journal(tmp_path).open()] == [kept.data]
