@@ -144,21 +144,24 @@ class Database:
             yield session
 
     async def read_sync(self, query: Callable[[Connection], T]) -> T:
-        """Run ``query`` (a synchronous function of a ``Connection``) in a read transaction.
-        The call path's reads: on SQLite on the event loop's thread with a plain ``sqlite3``
-        connection (``ivr.store.sqlite_runner``), on PostgreSQL a Core connection (no ORM
-        session)."""
+        """Run ``query`` (a synchronous function of a ``Connection``): the call path's reads.
+        On SQLite a read transaction on the event loop's thread with a plain ``sqlite3``
+        connection (``ivr.store.sqlite_runner``); on PostgreSQL a Core connection of the call
+        path's pool in autocommit (each read is one SELECT), tried once more on a fresh
+        connection when the pooled one had died."""
         if self._sqlite_reads is not None:
             return await self._sqlite_reads.run(query)
+        try:
+            return await self._autocommit_read(query)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            return await self._autocommit_read(query)  # the pool's connections were replaced
+
+    async def _autocommit_read(self, query: Callable[[Connection], T]) -> T:
         assert self._autocommit_reads is not None
-        for attempt in range(2):
-            try:
-                async with self._autocommit_reads.connect() as conn:
-                    return await conn.run_sync(query)
-            except DBAPIError as exc:
-                if attempt or not exc.connection_invalidated:
-                    raise
-        raise AssertionError("unreachable")
+        async with self._autocommit_reads.connect() as conn:
+            return await conn.run_sync(query)
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
