@@ -23,7 +23,6 @@ from ivr.agi.server import FastAgiServer
 from ivr.aio import stop_task
 from ivr.ami.live_view import concurrency_by_target
 from ivr.ami.service import AmiService
-from ivr.ami.stored_calls import SqlStoredCalls
 from ivr.ami.targets import endpoint_index
 from ivr.calls.deps import CallDeps
 from ivr.calls.hangup_report import handle_hangup_report
@@ -41,6 +40,7 @@ from ivr.store.call_writer import CallWriter
 from ivr.store.db import Database
 from ivr.store.journal import Journal
 from ivr.store.live_plan import LivePlan
+from ivr.store.stored_calls import SqlStoredCalls
 from ivr.web.app import WebConsole
 
 log = logging.getLogger("ivr")
