@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Numeric, String, Table
 from sqlalchemy.types import Integer, TypeEngine
 
-from ivr.store.types import UTCDateTime
+from ivr.store.types import UTCDateTime, as_utc
 
 SQLITE = "sqlite"
 POSTGRES = "postgresql"
@@ -54,24 +54,18 @@ def column_kinds(table: Table, columns: Sequence[str]) -> tuple[Kind, ...]:
     return tuple(kind_of(table.c[name].type) for name in columns)
 
 
-def _utc(value: datetime) -> datetime:
-    if value.tzinfo is None:  # the same refusal as UTCDateTime's
-        raise ValueError(f"naive datetime {value!r}: give a time zone (UTC)")
-    return value.astimezone(UTC)
-
-
 def _sqlite_at(value: datetime | None) -> str | None:
     """SQLAlchemy's SQLite DATETIME storage format, of the UTC time."""
     if value is None:
         return None
-    u = _utc(value)
+    u = as_utc(value)
     return "%04d-%02d-%02d %02d:%02d:%02d.%06d" % (  # noqa: UP031 (SQLAlchemy's format)
         u.year, u.month, u.day, u.hour, u.minute, u.second, u.microsecond,
     )  # fmt: skip
 
 
 def _postgres_at(value: datetime | None) -> datetime | None:
-    return None if value is None else _utc(value)
+    return None if value is None else as_utc(value)
 
 
 def _sqlite_number(value: Any) -> float | None:

@@ -21,6 +21,13 @@ MONEY = Numeric(12, 4, asdecimal=True)
 SECONDS = Numeric(10, 3, asdecimal=True)
 
 
+def as_utc(value: datetime) -> datetime:
+    """``value`` in UTC; a naive datetime is refused (it would be read in the wrong zone)."""
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r}: give a time zone (UTC)")
+    return value.astimezone(UTC)
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """An aware UTC datetime in, an aware UTC datetime out; naive input is refused."""
 
@@ -30,9 +37,7 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        if value.tzinfo is None:
-            raise ValueError(f"naive datetime {value!r}: give a time zone (UTC)")
-        utc = value.astimezone(UTC)
+        utc = as_utc(value)
         # SQLite's DateTime stores the text form; drop tzinfo so every row reads the same way.
         return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
 
