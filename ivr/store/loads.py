@@ -6,8 +6,9 @@ per-statement CPU cost more than the query."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection
 
@@ -31,9 +32,18 @@ def loads(
     ids = [t.id for t in targets]
     wanted = current_keys(targets, campaign, at)
     keys = {key for per_kind in wanted.values() for key in per_kind.values()}
+    rows = raw_sql.fetch(conn, _LOADS, (ids, sorted(keys), ids))
+    return fold_loads(rows, ids, wanted)
+
+
+def fold_loads(
+    rows: Iterable[Sequence[Any]], ids: Sequence[str], wanted: Mapping[str, Mapping[str, str]]
+) -> dict[str, TargetLoad]:
+    """The statement's rows (target, kind, key, count) as each target's load: claim counts
+    as ``active``, the counters of the current periods as hourly / daily / monthly."""
     counts: dict[tuple[str, str], int] = {}
     active: dict[str, int] = {}
-    for target_id, kind, key, count in raw_sql.fetch(conn, _LOADS, (ids, sorted(keys), ids)):
+    for target_id, kind, key, count in rows:
         if kind == CLAIMS:
             active[target_id] = count
         elif wanted[target_id].get(kind) == key:

@@ -15,12 +15,7 @@ definitions, and editing the SQL here is all a change needs.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
-
-from sqlalchemy import Connection, bindparam, text
-
-from ivr.store.types import UTCDateTime
+from sqlalchemy import Connection, text
 
 # Serializes two processes upgrading at once: concurrent CREATE OR REPLACE of one function
 # can fail with "tuple concurrently updated".
@@ -95,33 +90,3 @@ def install(conn: Connection) -> None:
     conn.execute(text(_INSTALL_LOCK))
     for routine in (_CLAIM, _RELEASE):
         conn.exec_driver_sql(routine)
-
-
-_CLAIM_CALL = text("SELECT ivr_claim(:call_ref, :target_id, :kinds, :keys, :caps, :at)").bindparams(
-    bindparam("at", type_=UTCDateTime())
-)
-_RELEASE_CALL = text("SELECT ivr_release(:call_ref, :target_id, :kinds, :keys)")
-
-
-def claim(
-    conn: Connection,
-    call_ref: str,
-    target_id: str,
-    counters: Sequence[tuple[str, str, int]],
-    at: datetime,
-) -> int:
-    """``ivr_claim`` for ``counters`` as (kind, key, cap): 0 if granted, else the 1-based
-    position of the first full counter."""
-    params = {"call_ref": call_ref, "target_id": target_id, "at": at,
-              "kinds": [c[0] for c in counters], "keys": [c[1] for c in counters],
-              "caps": [c[2] for c in counters]}  # fmt: skip
-    return int(conn.execute(_CLAIM_CALL, params).scalar_one())
-
-
-def release(
-    conn: Connection, call_ref: str, target_id: str, counters: Sequence[tuple[str, str]]
-) -> bool:
-    """``ivr_release``: end the claim and give back ``counters`` as (kind, key)."""
-    params = {"call_ref": call_ref, "target_id": target_id,
-              "kinds": [c[0] for c in counters], "keys": [c[1] for c in counters]}  # fmt: skip
-    return bool(conn.execute(_RELEASE_CALL, params).scalar_one())

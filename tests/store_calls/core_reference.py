@@ -22,18 +22,19 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
     tuple_,
     union_all,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ivr.plans.schema import Campaign, Target
 from ivr.routing.facts import TargetLoad
 from ivr.screening.rules import CallerHistory
-from ivr.store import pg_routines
 from ivr.store.call_rows import attempt_rows, call_row, event_rows
 from ivr.store.claims import Counter
-from ivr.store.loads import CLAIMS, current_keys
+from ivr.store.loads import CLAIMS, current_keys, fold_loads
 from ivr.store.models import (
     Call,
     CallEvent,
@@ -42,7 +43,7 @@ from ivr.store.models import (
     TargetClaim,
     TargetUsage,
 )
-from ivr.store.upsert import insert_ignore, upsert
+from ivr.store.types import UTCDateTime
 
 CALLS: Table = Call.__table__  # type: ignore[assignment]
 USAGE: Table = TargetUsage.__table__  # type: ignore[assignment]
@@ -100,7 +101,7 @@ def take(
     conn: Connection, call_ref: str, target_id: str, counters: Sequence[Counter], at: datetime
 ) -> Counter | None:
     if conn.dialect.name == "postgresql":
-        full_at = pg_routines.claim(conn, call_ref, target_id, [(c.kind, c.key, c.cap)
+        full_at = pg_claim(conn, call_ref, target_id, [(c.kind, c.key, c.cap)
                                                                 for c in counters], at)  # fmt: skip
         return counters[full_at - 1] if full_at else None
     if counters:
@@ -126,7 +127,7 @@ def give_back(
 ) -> bool:  # fmt: skip
     returned = [c for c in counters if not connected or c.kind == "live"]
     if conn.dialect.name == "postgresql":
-        return pg_routines.release(conn, call_ref, target_id, [(c.kind, c.key) for c in returned])
+        return pg_release(conn, call_ref, target_id, [(c.kind, c.key) for c in returned])
     ended = conn.execute(_CLAIM_DELETE, {"call_ref": call_ref, "target_id": target_id})
     if ended.rowcount == 0:
         return False
@@ -218,19 +219,69 @@ def loads(
     ids = [t.id for t in targets]
     wanted = current_keys(targets, campaign, at)
     keys = {key for per_kind in wanted.values() for key in per_kind.values()}
-    counts: dict[tuple[str, str], int] = {}
-    active: dict[str, int] = {}
-    for target_id, kind, key, count in conn.execute(_LOADS, {"ids": ids, "keys": sorted(keys)}):
-        if kind == CLAIMS:
-            active[target_id] = count
-        elif wanted[target_id].get(kind) == key:
-            counts[(target_id, kind)] = count
-    return {
-        tid: TargetLoad(
-            active=active.get(tid, 0),
-            hourly=counts.get((tid, "hour"), 0),
-            daily=counts.get((tid, "day"), 0),
-            monthly=counts.get((tid, "month"), 0),
-        )
-        for tid in ids
-    }
+    rows = conn.execute(_LOADS, {"ids": ids, "keys": sorted(keys)})
+    return fold_loads(rows, ids, wanted)
+
+
+# ----- INSERT ... ON CONFLICT and the PostgreSQL routines, through Core ---------------------
+
+
+def _insert(dialect: str, table: Table) -> Any:
+    return (postgresql if dialect == "postgresql" else sqlite).insert(table)
+
+
+def upsert(
+    conn: Connection, table: Table, rows: Sequence[dict[str, Any]], *, key: str,
+    newer_than: str | None = None,
+) -> None:  # fmt: skip
+    """Insert rows, or update the existing row with the same ``key``; with ``newer_than``,
+    only when the incoming value of that column is greater (a newer version)."""
+    if not rows:
+        return
+    columns = tuple(name for name in rows[0] if name != key)
+    conn.execute(_upsert_statement(conn.dialect.name, table, columns, key, newer_than), list(rows))
+
+
+@functools.lru_cache(maxsize=32)
+def _upsert_statement(
+    dialect: str, table: Table, columns: tuple[str, ...], key: str, newer_than: str | None
+) -> Any:
+    statement = _insert(dialect, table)
+    excluded = statement.excluded
+    where = table.c[newer_than] < excluded[newer_than] if newer_than else None
+    return statement.on_conflict_do_update(
+        index_elements=[key], set_={name: excluded[name] for name in columns}, where=where
+    )
+
+
+def insert_ignore(
+    conn: Connection, table: Table, rows: dict[str, Any] | Sequence[dict[str, Any]]
+) -> None:
+    """Insert a row (or several) unless its primary key exists already."""
+    many = [rows] if isinstance(rows, dict) else list(rows)
+    if many:
+        conn.execute(_insert(conn.dialect.name, table).on_conflict_do_nothing(), many)
+
+
+_CLAIM_CALL = text("SELECT ivr_claim(:call_ref, :target_id, :kinds, :keys, :caps, :at)").bindparams(
+    bindparam("at", type_=UTCDateTime())
+)
+_RELEASE_CALL = text("SELECT ivr_release(:call_ref, :target_id, :kinds, :keys)")
+
+
+def pg_claim(
+    conn: Connection, call_ref: str, target_id: str, counters: Sequence[tuple[str, str, int]],
+    at: datetime,
+) -> int:  # fmt: skip
+    params = {"call_ref": call_ref, "target_id": target_id, "at": at,
+              "kinds": [c[0] for c in counters], "keys": [c[1] for c in counters],
+              "caps": [c[2] for c in counters]}  # fmt: skip
+    return int(conn.execute(_CLAIM_CALL, params).scalar_one())
+
+
+def pg_release(
+    conn: Connection, call_ref: str, target_id: str, counters: Sequence[tuple[str, str]]
+) -> bool:
+    params = {"call_ref": call_ref, "target_id": target_id,
+              "kinds": [c[0] for c in counters], "keys": [c[1] for c in counters]}  # fmt: skip
+    return bool(conn.execute(_RELEASE_CALL, params).scalar_one())

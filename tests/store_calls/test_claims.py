@@ -13,7 +13,7 @@ from ivr.plans.schema import Campaign, Plan, Target
 from ivr.store import claims
 from ivr.store.db import Database
 from ivr.store.models import Call, TargetClaim, TargetUsage
-from ivr.store.upsert import insert_ignore
+from store_calls.core_reference import insert_ignore
 from store_calls.support import RACE_AT, Wiring, new_call, plan_campaign, unwire, wire
 
 AT = RACE_AT
