@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from ivr.agi.api import AgiConnectionLost, AgiEnvironment, AgiTimeout
 from ivr.agi.environment import HeaderError, build_environment, parse_header_lines
 from ivr.agi.replies import HANGUP_LINE
+from ivr.aio import free_closed_transport
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +104,7 @@ class AgiConnection(asyncio.Protocol):
                 timer.cancel()
         self._wake(AgiConnectionLost("the FastAGI connection is closed"))
         self._on_closed(self)
+        free_closed_transport(self._transport)
 
     # --- the header -------------------------------------------------------------------------
 

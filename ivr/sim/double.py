@@ -22,6 +22,7 @@ import itertools
 from enum import Enum
 from pathlib import Path
 
+from ivr.aio import free_closed_transport
 from ivr.clock import Clock, ManualClock
 from ivr.sim.call import Call
 from ivr.sim.caller import Caller
@@ -113,6 +114,7 @@ class AsteriskDouble:
             await session.run(self._header(host, port, script, name, uniqueid, number))
         finally:
             writer.close()
+            free_closed_transport(writer.transport)
         return _complete(report, call)
 
     @staticmethod

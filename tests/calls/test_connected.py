@@ -8,6 +8,7 @@ import pytest
 
 from ivr.sim.script import CallScript, DialOutcome, Press
 
+from . import flows
 from .harness import Harness, wav_seconds
 
 CHICAGO_CALLER = "+13125550123"
@@ -109,3 +110,13 @@ async def test_a_recordings_folder_dial_would_cut_leaves_the_call_unrecorded(
         {"path": f"/var/spool/rec,x/{call.recording_file}"}
     ]
     assert report.recordings == []
+
+
+async def test_without_ami_no_ended_call_is_kept_in_memory(harness: Harness) -> None:
+    """Only AMI settles an ended session; without it, keeping ended calls only held thousands
+    of records that every older-generation garbage collection then walked (70-90 ms pauses)."""
+    assert harness.switch.ami is None
+    for caller in ("+13125550131", "+13125550132", "+13125550133"):
+        report = await harness.call(flows.auto_call(caller))
+        assert report.agistatus == "SUCCESS" and report.ivr_done
+    assert harness.switch.reconciler.awaiting_ami == 0
