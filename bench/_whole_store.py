@@ -6,7 +6,8 @@ every claim granted) and drops every record: never use it where a call must be k
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import asyncio
+from collections.abc import Awaitable, Mapping, Sequence
 from datetime import datetime
 
 from ivr.calls.record import CallLog
@@ -21,9 +22,12 @@ class NoopCallStore:
     def __init__(self) -> None:
         self.checkpoints = 0
 
-    async def checkpoint(self, call: CallLog) -> None:
+    def checkpoint(self, call: CallLog) -> Awaitable[object]:
         call.snapshot()  # the call path pays for building the record, as with a real store
         self.checkpoints += 1
+        stored: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        stored.set_result(None)
+        return stored
 
     async def caller_history(
         self, caller: str, campaign: Campaign, now: datetime, exclude_call: str = ""

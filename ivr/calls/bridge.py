@@ -13,7 +13,6 @@ answers leaves no file, and the record names the file only once a leg that carri
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from dataclasses import dataclass
 
@@ -86,9 +85,9 @@ async def _claim_as_routed(
     attempt = call.begin_attempt(deps.clock.time(), dial_string, target.id, buyer)
     call.event(attempt.started_at, "dial.start", target=target.id, dial_string=dial_string)
     started = call.events[-1]
-    # From the Dial on, a crash must not lose the call; the snapshot is taken when the task
-    # first runs, which is before the claim can answer (it waits on the write queue).
-    routed = asyncio.ensure_future(deps.store.checkpoint(call))
+    # From the Dial on, a crash must not lose the call: the snapshot (with the attempt) is
+    # taken and its write started here, and the claim runs while it goes to disk.
+    routed = deps.store.checkpoint(call)
     granted = False
     try:
         granted = await deps.store.claim(call.id, target, campaign, utc_datetime(deps.clock))

@@ -6,7 +6,7 @@ implementations (``ivr.store``), tests may wire in-memory ones.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -18,8 +18,9 @@ from ivr.screening.rules import CallerHistory
 
 
 class CallStore(Protocol):
-    async def checkpoint(self, call: CallLog) -> None:
-        """Make the call's record durable as it is now (returns once it is on disk)."""
+    def checkpoint(self, call: CallLog) -> Awaitable[object]:
+        """Make the call's record durable as it is now: the snapshot is taken before this
+        returns, and awaiting the result returns once it is on disk."""
         ...
 
     async def caller_history(

@@ -34,7 +34,7 @@ from ivr.screening.rules import CallerHistory, dedupe_window_start, velocity_win
 from ivr.store import claims, history, loads
 from ivr.store.call_writer import DB_ERRORS, CallWriter, refused_by_database
 from ivr.store.db import Database
-from ivr.store.journal import Journal
+from ivr.store.journal import Journal, JournalEntry
 from ivr.store.record_batch import close_orphan
 
 log = logging.getLogger(__name__)
@@ -90,13 +90,15 @@ class SqlCallStore:
     def pending_releases(self) -> int:
         return len(self._pending_releases)
 
-    async def checkpoint(self, call: CallLog) -> None:
-        snapshot = call.snapshot()
-        try:
-            entry = await self._journal.append(snapshot)
-        except OSError as exc:  # disk full: keep the call going, the writer still gets it
-            log.error("journal write failed for call %s: %s", call.id, exc)
-            entry = Journal.unjournalled(snapshot)
+    def checkpoint(self, call: CallLog) -> Awaitable[object]:
+        """The snapshot is taken and its journal write started before this returns; the
+        writer gets the entry as the write ends, even if nobody awaits it any more. A disk
+        that refuses the write (full) does not stop the call: the writer still stores it."""
+        return self._journal.append_soon(call.snapshot(), then=self._journalled)
+
+    def _journalled(self, entry: JournalEntry) -> None:
+        if entry.error is not None:
+            log.error("journal write failed for call %s: %s", entry.data.get("id"), entry.error)
         self._writer.submit(entry)
 
     async def caller_history(
@@ -149,7 +151,7 @@ class SqlCallStore:
         self._claims[key] = counters
         landed = self._db.writes.submit(job, order=target.id)
         try:
-            await asyncio.wait([landed], timeout=self._claim_timeout_s)
+            await self._settled(landed)
         except asyncio.CancelledError:  # the call went away; its claim may still commit
             self._undo_when_landed(landed, call_id, target.id)
             raise
@@ -168,6 +170,12 @@ class SqlCallStore:
                      target.id, call_id, full.kind, full.cap)  # fmt: skip
             return False
         return True
+
+    async def _settled(self, landed: asyncio.Future[Any]) -> None:
+        """Wait for a claim's or a release's write, at most the claim time limit. A write the
+        queue committed inline is done already: ``asyncio.wait`` would still cost a loop turn."""
+        if not landed.done():
+            await asyncio.wait([landed], timeout=self._claim_timeout_s)
 
     def _claim_failed(self, key: tuple[str, str], exc: BaseException) -> bool:
         if refused_by_database(exc):
@@ -239,7 +247,7 @@ class SqlCallStore:
             counters=pending.counters, connected=pending.connected,
         )  # fmt: skip
         landed = self._db.writes.submit(job, order=pending.target_id)
-        await asyncio.wait([landed], timeout=self._claim_timeout_s)
+        await self._settled(landed)
         if not landed.done():  # slow, not away: let it land behind the call
             self._in_background(self._release_behind(landed, pending))
             return True

@@ -20,7 +20,8 @@ import contextlib
 import json
 import logging
 import os
-from collections.abc import Iterator
+from asyncio import Future as Fut
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,14 +41,24 @@ def write_durably(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
-# (segment, line, the appender's future): one append waiting for its group commit
-Waiting = tuple[int, bytes, "asyncio.Future[None]"]
+@dataclass(frozen=True, slots=True)
+class JournalEntry:
+    segment: int  # NOT_JOURNALLED when the write failed
+    data: dict[str, Any]
+    error: Exception | None = None  # why it is not journalled
+
+
+Then = Callable[[JournalEntry], None]
 
 
 @dataclass(frozen=True, slots=True)
-class JournalEntry:
-    segment: int
-    data: dict[str, Any]
+class _Waiting:
+    """One append waiting for its group commit."""
+
+    entry: JournalEntry
+    line: bytes
+    done: asyncio.Future[JournalEntry]
+    then: Then | None
 
 
 class Journal:
@@ -57,7 +68,7 @@ class Journal:
         self._segment = 0
         self._in_segment = 0
         self._fd: int | None = None  # the open segment, O_APPEND | O_DSYNC
-        self._waiting: list[Waiting] = []
+        self._waiting: list[_Waiting] = []
         self._file_segment = 0
         # One thread writes, so batches reach the file in order; at most one batch at a time,
         # and what arrives meanwhile is the next batch (group commit).
@@ -81,26 +92,36 @@ class Journal:
         return leftovers
 
     async def append(self, data: dict[str, Any]) -> JournalEntry:
-        """Append one entry and return once it is durable on disk."""
+        """Append one entry and return once it is durable on disk (OSError if it is not)."""
+        entry = await self.append_soon(data)
+        if entry.error is not None:
+            raise entry.error
+        return entry
+
+    def append_soon(self, data: dict[str, Any], then: Then | None = None) -> Fut[JournalEntry]:
+        """Start appending one entry, in the caller's own turn: serialized, and in the group
+        commit under way or starting now. The future is the entry once it is durable; one the
+        disk refused (OSError) comes back unjournalled, with its error, so that a caller who
+        must go on can; any other error fails the future. ``then(entry)`` runs as the write
+        ends, before any waiter wakes, whatever became of the future (a cancelled waiter
+        does not undo a write).
+
+        Why not a coroutine: it would start a loop turn later, and each turn under a few
+        hundred calls in progress waits behind all of their callbacks (bench/README.md)."""
         if self._closed:
             raise RuntimeError("journal is closed")
         if self._in_segment >= self._segment_entries:
             self._segment += 1
             self._in_segment = 0
         line = json.dumps(data, separators=(",", ":"), default=str).encode() + b"\n"
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        done: Fut[JournalEntry] = asyncio.get_running_loop().create_future()
         segment = self._segment
-        self._waiting.append((segment, line, done))
+        self._waiting.append(_Waiting(JournalEntry(segment, data), line, done, then))
         self._in_segment += 1
         self._unapplied[segment] = self._unapplied.get(segment, 0) + 1
         if not self._writing:
             self._start_batch()
-        try:
-            await done
-        except OSError:  # not on disk: it must not hold its segment back as unapplied
-            self._unapplied[segment] -= 1
-            raise
-        return JournalEntry(segment, data)
+        return done
 
     @staticmethod
     def unjournalled(data: dict[str, Any]) -> JournalEntry:
@@ -146,7 +167,7 @@ class Journal:
         self._idle.clear()
         self._thread.submit(self._write_and_report, batch)
 
-    def _write_and_report(self, batch: list[Waiting]) -> None:
+    def _write_and_report(self, batch: list[_Waiting]) -> None:
         """Runs in the journal thread."""
         error: Exception | None = None
         try:
@@ -157,32 +178,38 @@ class Journal:
         with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits any more
             self._loop.call_soon_threadsafe(self._batch_written, batch, error)
 
-    def _batch_written(self, batch: list[Waiting], error: Exception | None) -> None:
+    def _batch_written(self, batch: list[_Waiting], error: Exception | None) -> None:
         """Back on the event loop: wake the batch's waiters, start the next batch."""
         if error is not None:
             log.error("journal write failed: %s", error)
-        for _, _, done in batch:
-            if done.done():
+        for waiting in batch:
+            entry = waiting.entry
+            if error is not None:  # not on disk: it must not hold its segment back as unapplied
+                self._unapplied[entry.segment] -= 1
+                entry = JournalEntry(NOT_JOURNALLED, entry.data, error)
+            if waiting.then is not None:
+                waiting.then(entry)
+            if waiting.done.done():
                 continue
-            if error is not None:
-                done.set_exception(error)
+            if error is None or isinstance(error, OSError):
+                waiting.done.set_result(entry)
             else:
-                done.set_result(None)
+                waiting.done.set_exception(error)
         self._writing = False
         if self._waiting:
             self._start_batch()
         else:
             self._idle.set()
 
-    def _write_batch(self, batch: list[Waiting]) -> None:
+    def _write_batch(self, batch: list[_Waiting]) -> None:
         """Runs in a worker thread: one fsync per segment touched, usually exactly one."""
         pending: list[bytes] = []
-        for segment, line, _ in batch:
-            if segment != self._file_segment:
+        for waiting in batch:
+            if waiting.entry.segment != self._file_segment:
                 self._sync(pending)
                 pending = []
-                self._switch_segment(segment)
-            pending.append(line)
+                self._switch_segment(waiting.entry.segment)
+            pending.append(waiting.line)
         self._sync(pending)
 
     def _sync(self, lines: list[bytes]) -> None:

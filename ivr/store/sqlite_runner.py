@@ -59,15 +59,23 @@ class SqliteRunner:
 
     async def run(self, work: Callable[[Connection], T]) -> T:
         try:
-            result = _transaction(self.inline, self._immediate, work)
-            self.inline_runs += 1
+            return self.run_inline(work)
         except OperationalError as exc:
-            if getattr(exc.orig, "sqlite_errorcode", None) != SQLITE_BUSY:
+            if not is_busy(exc):
                 raise
-            self.thread_runs += 1
-            loop = asyncio.get_running_loop()
-            call = functools.partial(_transaction, self.waiting, self._immediate, work)
-            result = await loop.run_in_executor(self._thread, call)
+        self.thread_runs += 1
+        loop = asyncio.get_running_loop()
+        call = functools.partial(_transaction, self.waiting, self._immediate, work)
+        result = await loop.run_in_executor(self._thread, call)
+        if self._immediate:
+            self._after_commit()
+        return result
+
+    def run_inline(self, work: Callable[[Connection], T]) -> T:
+        """``work`` in one transaction right here, on the event loop's thread; raises
+        ``OperationalError`` (``is_busy``) at once when another process holds the lock."""
+        result = _transaction(self.inline, self._immediate, work)
+        self.inline_runs += 1
         if self._immediate:
             self._after_commit()
         return result
@@ -89,6 +97,11 @@ class SqliteRunner:
         self._thread.shutdown(wait=True)
         self.inline.dispose()
         self.waiting.dispose()
+
+
+def is_busy(exc: OperationalError) -> bool:
+    """SQLITE_BUSY: another connection holds the lock (the inline connection never waits)."""
+    return getattr(exc.orig, "sqlite_errorcode", None) == SQLITE_BUSY
 
 
 def _transaction(engine: Engine, write: bool, work: Callable[[Connection], T]) -> T:

@@ -38,18 +38,23 @@ async def test_routed_checkpoint_runs_beside_the_claim_and_is_durable_before_the
 ) -> None:
     steps: list[str] = []
     routed_writing = asyncio.Event()
-    journal_append, store_claim, real_dial = (
-        harness.switch.journal.append, harness.switch.store.claim, bridge.dial
+    append_soon, store_claim, real_dial = (
+        harness.switch.journal.append_soon, harness.switch.store.claim, bridge.dial
     )  # fmt: skip
 
-    async def append(data: dict[str, Any]) -> Any:
-        if data["attempts"]:  # the routed snapshot
-            routed_writing.set()
-            entry = await journal_append(data)
+    def slow_append_soon(data: dict[str, Any], then: Any = None) -> Any:
+        durable = append_soon(data, then)
+        if not data["attempts"]:
+            return durable
+        routed_writing.set()  # the routed snapshot
+
+        async def slow_disk() -> Any:
+            entry = await durable
             await asyncio.sleep(0.05)  # a slow disk: the Dial must still wait for it
             steps.append(f"durable {_attempt_targets(data)}")
             return entry
-        return await journal_append(data)
+
+        return asyncio.ensure_future(slow_disk())
 
     async def claim(call_id: str, target: Target, campaign: Campaign, at: datetime) -> bool:
         steps.append(f"claim {target.id}")
@@ -61,7 +66,7 @@ async def test_routed_checkpoint_runs_beside_the_claim_and_is_durable_before_the
         steps.append(f"dial {dial_string}")
         return await real_dial(channel, clock, dial_string, *args)
 
-    monkeypatch.setattr(harness.switch.journal, "append", append)
+    monkeypatch.setattr(harness.switch.journal, "append_soon", slow_append_soon)
     monkeypatch.setattr(harness.switch.store, "claim", claim)
     monkeypatch.setattr(bridge, "dial", dial)
     report = await harness.call(_ny_call(**{MAIN: flows.ANSWER_95}))
@@ -75,17 +80,17 @@ async def test_a_refused_claim_leaves_no_attempt_in_the_record(
     harness: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     journaled: list[list[str | None]] = []
-    journal_append, store_claim = harness.switch.journal.append, harness.switch.store.claim
+    append_soon, store_claim = harness.switch.journal.append_soon, harness.switch.store.claim
 
-    async def append(data: dict[str, Any]) -> Any:
+    def spied_append_soon(data: dict[str, Any], then: Any = None) -> Any:
         journaled.append(_attempt_targets(data))
-        return await journal_append(data)
+        return append_soon(data, then)
 
     async def claim(call_id: str, target: Target, campaign: Campaign, at: datetime) -> bool:
         await asyncio.sleep(0)  # as a real claim does: the routed snapshot is taken meanwhile
         return target.id != MAIN and await store_claim(call_id, target, campaign, at)
 
-    monkeypatch.setattr(harness.switch.journal, "append", append)
+    monkeypatch.setattr(harness.switch.journal, "append_soon", spied_append_soon)
     monkeypatch.setattr(harness.switch.store, "claim", claim)
     report = await harness.call(_ny_call(**{OVERFLOW: flows.ANSWER_95}))
 

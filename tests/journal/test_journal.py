@@ -4,12 +4,13 @@ applied."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from ivr.store import journal as journal_module
-from ivr.store.journal import Journal
+from ivr.store.journal import NOT_JOURNALLED, Journal, JournalEntry
 
 
 async def test_entries_survive_a_restart_until_applied(tmp_path: Path) -> None:
@@ -122,3 +123,59 @@ async def test_an_unexpected_write_error_reaches_the_waiter_and_the_journal_goes
     kept = await asyncio.wait_for(journal.append({"kept": True}), 5)
     await asyncio.wait_for(journal.close(), 5)
     assert [e.data for e in await Journal(tmp_path).open()] == [kept.data]
+
+
+async def test_append_soon_starts_the_write_in_the_callers_turn(tmp_path: Path) -> None:
+    """The group commit starts before ``append_soon`` returns, with no loop turn between; the
+    future is the entry once it is on disk."""
+    journal = Journal(tmp_path)
+    await journal.open()
+    durable = journal.append_soon({"call": "a"})
+    assert journal._writing  # the journal thread has the entry already
+    entry = await asyncio.wait_for(durable, 5)
+    assert entry.data == {"call": "a"} and entry.error is None
+    await journal.close()
+    assert [e.data for e in await Journal(tmp_path).open()] == [{"call": "a"}]
+
+
+async def test_then_runs_before_the_waiter_wakes_even_for_a_cancelled_waiter(
+    tmp_path: Path,
+) -> None:
+    journal = Journal(tmp_path)
+    await journal.open()
+    seen: list[tuple[str, bool]] = []
+
+    def then_of(name: str, durable: list[asyncio.Future[object]]) -> Callable[[object], None]:
+        return lambda entry: seen.append((name, durable[0].done()))
+
+    kept: list[asyncio.Future[object]] = []
+    dropped: list[asyncio.Future[object]] = []
+    kept.append(journal.append_soon({"n": 1}, then=then_of("kept", kept)))
+    dropped.append(journal.append_soon({"n": 2}, then=then_of("dropped", dropped)))
+    dropped[0].cancel()  # its caller went away: the entry is written and handed on all the same
+    await asyncio.wait_for(kept[0], 5)
+    await journal.close()  # waits for every write under way
+    assert seen == [("kept", False), ("dropped", True)]
+    assert [e.data for e in await Journal(tmp_path).open()] == [{"n": 1}, {"n": 2}]
+
+
+async def test_append_soon_hands_back_an_entry_the_disk_refused_as_unjournalled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk must not stop a call: the entry comes back unjournalled with its error, for
+    the caller to store another way, and it holds no segment back as unapplied."""
+    journal = Journal(tmp_path)
+    await journal.open()
+
+    def disk_full(fd: int, data: bytes) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(journal_module, "write_durably", disk_full)
+    handed: list[JournalEntry] = []
+    entry = await asyncio.wait_for(journal.append_soon({"call": "b"}, then=handed.append), 5)
+    assert handed == [entry]
+    assert entry.segment == NOT_JOURNALLED and isinstance(entry.error, OSError)
+    assert entry.data == {"call": "b"}
+    assert journal.unapplied_count == 0
+    monkeypatch.undo()
+    await journal.close()

@@ -4,9 +4,13 @@ waits only for the batch under way, never for other calls' rows, and the two kin
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sqlite3
 from collections.abc import Callable
 
+import pytest
 from sqlalchemy import Connection
+from sqlalchemy.engine import make_url
 
 from ivr.store.db import Database
 
@@ -45,3 +49,73 @@ async def test_a_bulk_batch_is_one_job_however_many_are_queued(db: Database) -> 
     await asyncio.gather(*futures)
     assert len(ran) == 7
     assert len({id(conn) for conn in ran}) == 5  # four bulk batches, one batch of the others
+
+
+def _sqlite_only(db: Database) -> None:
+    if not db.is_sqlite:
+        pytest.skip("PostgreSQL batches in lanes: nothing there runs in the caller's turn")
+
+
+def _insert_claim(call_ref: str) -> Callable[[Connection], int]:
+    def run(conn: Connection) -> int:
+        sql = "INSERT INTO target_claims (call_ref, target_id, claimed_at) VALUES (?, ?, ?)"
+        conn.exec_driver_sql(sql, (call_ref, "t-live", "2026-11-24 19:00:00.000000"))
+        return 1
+
+    return run
+
+
+def _claims_seen_by_another_connection(db: Database) -> int:
+    database = make_url(db.url).database
+    assert database is not None
+    with contextlib.closing(sqlite3.connect(database)) as other:
+        [(count,)] = other.execute("SELECT count(*) FROM target_claims").fetchall()
+    return int(count)
+
+
+async def test_sqlite_idle_queue_commits_a_job_in_the_callers_own_turn(db: Database) -> None:
+    """No hand-off to the queue's task and back: the future is done, the row committed,
+    before ``submit`` returns (each hand-off was a loop turn inside the post-dial delay)."""
+    _sqlite_only(db)
+    done = db.writes.submit(_insert_claim("call-1"), order="t-live")
+    assert done.done() and done.result() == 1
+    assert _claims_seen_by_another_connection(db) == 1
+
+
+async def test_sqlite_a_job_never_jumps_ahead_of_waiting_ones(db: Database) -> None:
+    _sqlite_only(db)
+    ran: list[str] = []
+    first = db.writes.submit(lambda conn: ran.append("bulk"), bulk=True)
+    second = db.writes.submit(lambda conn: ran.append("claim"), order="t-live")
+    assert not first.done() and not second.done()  # both wait for the queue's task
+    await asyncio.gather(first, second)
+    assert sorted(ran) == ["bulk", "claim"]
+
+
+async def test_sqlite_busy_database_sends_the_job_through_the_queue(db: Database) -> None:
+    """Another process holds the write lock: the job waits in the queue (worker thread, busy
+    timeout) instead of failing, and commits once the lock is free."""
+    _sqlite_only(db)
+    database = make_url(db.url).database
+    assert database is not None
+    with contextlib.closing(sqlite3.connect(database, isolation_level=None)) as other:
+        other.execute("BEGIN IMMEDIATE")
+        done = db.writes.submit(_insert_claim("call-2"), order="t-live")
+        assert not done.done()
+        await asyncio.sleep(0.05)
+        other.execute("COMMIT")
+    assert await asyncio.wait_for(done, 10) == 1
+    assert _claims_seen_by_another_connection(db) == 1
+
+
+async def test_sqlite_a_failing_job_still_fails_alone_through_the_queue(db: Database) -> None:
+    _sqlite_only(db)
+
+    def broken(conn: Connection) -> None:
+        raise ValueError("a bug in a job")
+
+    failing = db.writes.submit(broken, order="t-live")
+    fine = db.writes.submit(_insert_claim("call-3"), order="t-live")
+    with pytest.raises(ValueError, match="a bug in a job"):
+        await failing
+    assert await fine == 1
