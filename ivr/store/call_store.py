@@ -145,9 +145,7 @@ class SqlCallStore:
         call tries its next target, and whatever it takes once it lands is given back."""
         counters = claims.limited_counters(target, campaign, at)
         key = (call_id, target.id)
-        job = functools.partial(
-            claims.take, call_ref=call_id, target_id=target.id, counters=counters, at=at
-        )
+        job = claims.Take(call_id, target.id, tuple(counters), at)
         self._claims[key] = counters
         landed = self._db.writes.submit(job, order=target.id)
         try:
@@ -242,10 +240,9 @@ class SqlCallStore:
         """True once the slots are given back (or found given back already), or once the
         release is queued behind a slow database (it finishes in the background); False
         during an outage (the caller keeps it pending and tries again)."""
-        job = functools.partial(
-            claims.give_back, call_ref=pending.call_id, target_id=pending.target_id,
-            counters=pending.counters, connected=pending.connected,
-        )  # fmt: skip
+        job = claims.GiveBack(
+            pending.call_id, pending.target_id, tuple(pending.counters), pending.connected
+        )
         landed = self._db.writes.submit(job, order=pending.target_id)
         await self._settled(landed)
         if not landed.done():  # slow, not away: let it land behind the call

@@ -9,6 +9,7 @@ A counter is (period kind, period key) and, to take a slot, its cap.
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -22,6 +23,7 @@ P, AT = Kind.PLAIN, Kind.AT
 
 _PG_CLAIM = Sql("SELECT ivr_claim(?, ?, ?, ?, ?, ?)", (P, P, P, P, P, AT))
 _PG_RELEASE = Sql("SELECT ivr_release(?, ?, ?, ?)", (P, P, P, P))
+_PG_BATCH = Sql("SELECT ivr_batch(?::text::jsonb)", (P,))
 _CREATE_COUNTER = Sql(
     "INSERT INTO target_usage (target_id, period_kind, period_key, count) VALUES (?, ?, ?, 0)"
     " ON CONFLICT DO NOTHING",
@@ -53,6 +55,13 @@ def pg_release(
     kinds, keys = [c[0] for c in counters], [c[1] for c in counters]
     [(ended,)] = raw_sql.fetch(conn, _PG_RELEASE, (call_ref, target_id, kinds, keys))
     return bool(ended)
+
+
+def pg_batch(conn: Connection, changes: Sequence[dict[str, object]]) -> list[int]:
+    """Claims and releases in one ``ivr_batch`` statement; one answer each, in order."""
+    text = json.dumps(changes, separators=(",", ":"))
+    [(answers,)] = raw_sql.fetch(conn, _PG_BATCH, (text,))
+    return [int(answer) for answer in answers]
 
 
 def create_counters(conn: Connection, target_id: str, counters: Sequence[tuple[str, str]]) -> None:

@@ -135,6 +135,68 @@ def give_back(
     return True
 
 
+def change_counters_together(conn: Connection, changes: list[Take | GiveBack]) -> list[object]:
+    """PostgreSQL: every claim and release of a write batch in ONE statement (``ivr_batch``,
+    ``ivr.store.pg_routines`` says why), in the batch's order; the same answers as running
+    each job on its own. Run it in autocommit: the statement is the transaction."""
+    answers = claim_sql.pg_batch(conn, [change.pg_change() for change in changes])
+    return [change.pg_answer(a) for change, a in zip(changes, answers, strict=True)]
+
+
+@dataclass(frozen=True, slots=True)
+class Take:
+    """A claim as a write-queue job: ``take`` on its own (SQLite, or a batch run job by job),
+    or one change of a PostgreSQL batch (``run_joined``)."""
+
+    call_ref: str
+    target_id: str
+    counters: tuple[Counter, ...]
+    at: datetime
+
+    def __call__(self, conn: Connection) -> Counter | None:
+        return take(conn, self.call_ref, self.target_id, self.counters, self.at)
+
+    def pg_change(self) -> dict[str, object]:
+        return {
+            "op": "claim", "ref": self.call_ref, "target": self.target_id,
+            "kinds": [c.kind for c in self.counters], "keys": [c.key for c in self.counters],
+            "caps": [c.cap for c in self.counters], "at": self.at.isoformat(),
+        }  # fmt: skip
+
+    def pg_answer(self, full_at: int) -> Counter | None:
+        return self.counters[full_at - 1] if full_at else None
+
+    run_joined = staticmethod(change_counters_together)
+
+
+@dataclass(frozen=True, slots=True)
+class GiveBack:
+    """A release as a write-queue job (see ``Take``)."""
+
+    call_ref: str
+    target_id: str
+    counters: tuple[Counter, ...]
+    connected: bool
+
+    def __call__(self, conn: Connection) -> bool:
+        return give_back(
+            conn, self.call_ref, self.target_id, self.counters, connected=self.connected
+        )
+
+    def pg_change(self) -> dict[str, object]:
+        returned = [c for c in self.counters if not self.connected or c.kind == "live"]
+        return {
+            "op": "release", "ref": self.call_ref, "target": self.target_id,
+            "kinds": [c.kind for c in returned], "keys": [c.key for c in returned],
+        }  # fmt: skip
+
+    @staticmethod
+    def pg_answer(ended: int) -> bool:
+        return bool(ended)
+
+    run_joined = staticmethod(change_counters_together)
+
+
 def recount_live(conn: Connection) -> None:
     """After a crash, ``live`` counters may count calls long gone: recount them from claims.
     On PostgreSQL it first takes every target's lock (in the queue's order), so a batch of

@@ -44,6 +44,9 @@ from ivr.store.write_queue import WriteQueue
 
 T = TypeVar("T")
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# The call path's PostgreSQL connections: the write queue's lanes plus the reads of calls in
+# progress (history at the start of each call, loads during the menu).
+CALL_PATH_POOL_SIZE = 20
 _BEGIN_OPTION = "ivr_sqlite_begin"
 
 
@@ -99,7 +102,12 @@ class Database:
             # instead; SQLAlchemy then replaces every connection of that pool, and the statement
             # runs once more on a fresh one (``read_sync`` here, ``transient`` in the queue).
             # Reads are one SELECT each: in autocommit they need no BEGIN and no ROLLBACK.
-            self._call_path = create_async_engine(self.url, echo=self._echo)
+            # A fixed pool: an overflow connection is closed when returned, so under load the
+            # call path opened and closed a PostgreSQL connection every few calls (a backend
+            # process each, and every statement prepared again on it).
+            self._call_path = create_async_engine(
+                self.url, echo=self._echo, pool_size=CALL_PATH_POOL_SIZE, max_overflow=0
+            )
             self._autocommit_reads = self._call_path.execution_options(isolation_level="AUTOCOMMIT")
         self._read_sessions = async_sessionmaker(self._engine, expire_on_commit=False)
         self._write_sessions = async_sessionmaker(self.write_engine, expire_on_commit=False)

@@ -13,7 +13,10 @@ task runs every job waiting at that moment in ONE transaction, then hands each i
 - An outage (connection lost, ``database is locked`` after the busy timeout) fails the whole
   batch: every job in it would have hit it. A deadlock or serialization failure is retried.
 - PostgreSQL: jobs run in the order of their ``order`` key (the target id for counter changes),
-  so two processes' batches take per-target locks in the same order and never deadlock.
+  so two processes' batches take per-target locks in the same order and never deadlock. A
+  batch of claims and releases only is ONE statement in autocommit (``run_joined``,
+  ``ivr.store.pg_routines``): its target locks are held while the server runs it, not across
+  a round trip per job; a batch that fails runs again job by job, as any other.
 - Bulk jobs (the record writer's) never share a batch with the others: a claim waits for no
   row writing of other calls, only for the batch under way, and batches take turns (one bulk
   batch after each batch of the others) so neither kind starves. A bulk batch is ONE bulk job:
@@ -32,7 +35,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -43,6 +46,9 @@ from ivr.store.sqlite_runner import SqliteRunner
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 Job = Callable[[Connection], T]
+# A job may carry ``run_joined(conn, jobs)``: on PostgreSQL, a batch whose jobs all carry the
+# same one runs through it, in autocommit, instead of job by job inside BEGIN ... COMMIT.
+JoinedRunner = Callable[[Connection, list[Any]], list[Any]]
 TRANSIENT_RETRIES = 5
 
 
@@ -68,6 +74,7 @@ class WriteQueue:
         pg_lanes: int = 4,
     ) -> None:
         self._engine = engine
+        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._sqlite = sqlite
         self._max_batch = max_batch
         self._waiting: list[_Pending] = []
@@ -240,6 +247,10 @@ class WriteQueue:
         try:
             if self._sqlite is not None:
                 return await self._sqlite.run(functools.partial(_run_jobs, jobs=jobs))
+            joined = _joined_runner(jobs)
+            if joined is not None:  # ONE statement: its own transaction, no BEGIN / COMMIT
+                async with self._autocommit.connect() as conn:
+                    return await conn.run_sync(joined, jobs)
             async with self._engine.begin() as conn:
                 return await conn.run_sync(_run_jobs, jobs)
         finally:
@@ -248,3 +259,12 @@ class WriteQueue:
 
 def _run_jobs(conn: Connection, jobs: list[Job[Any]]) -> list[Any]:
     return [job(conn) for job in jobs]
+
+
+def _joined_runner(jobs: list[Job[Any]]) -> JoinedRunner | None:
+    """The runner every job of the batch shares (``run_joined``), if they all share one: it
+    runs them all in one statement (PostgreSQL's claims and releases, ``claims.Take``)."""
+    runner = getattr(jobs[0], "run_joined", None)
+    if runner is None or any(getattr(job, "run_joined", None) is not runner for job in jobs):
+        return None
+    return cast(JoinedRunner, runner)

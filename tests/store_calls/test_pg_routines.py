@@ -1,9 +1,13 @@
-"""PostgreSQL claims and releases through ``ivr_claim`` / ``ivr_release``: one statement each,
-the routines installed by every upgrade. (Their semantics are the claim tests', which run on
-both databases; SQLite keeps its own statements.)"""
+"""PostgreSQL claims and releases through ``ivr_batch`` (``ivr_claim`` / ``ivr_release`` for
+each change): every claim and release of a write batch in ONE statement, in autocommit, the
+routines installed by every upgrade. (Their semantics are the claim tests', which run on both
+databases; SQLite keeps its own statements.)"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -20,25 +24,73 @@ def _postgres_only(db: Database) -> None:
         pytest.skip("the routines are PostgreSQL's; SQLite runs the statements itself")
 
 
+@contextlib.contextmanager
+def _statements(db: Database) -> Iterator[list[tuple[str, object]]]:
+    """Every statement the write queue's engine sends: (its first words, isolation level)."""
+    seen: list[tuple[str, object]] = []
+
+    def note(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+        seen.append((statement.split("(")[0], conn.get_execution_options().get("isolation_level")))
+
+    [engine] = db.writes.sync_engines
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+
 async def test_a_claim_and_a_release_are_one_statement_each(
     db: Database, plan: Plan, wiring: Wiring
 ) -> None:
     _postgres_only(db)
     target, campaign = plan.targets()["t-all"], plan_campaign(plan)
-    statements: list[str] = []
-
-    def seen(*args: Any) -> None:
-        statements.append(args[2])  # (conn, cursor, statement, ...)
-
-    [engine] = db.writes.sync_engines
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with _statements(db) as statements:
         assert await wiring.store.claim("call-a", target, campaign, RACE_AT)
         await wiring.store.release("call-a", target.id, connected=False)
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
+    assert statements == [("SELECT ivr_batch", "AUTOCOMMIT")] * 2
 
-    assert [s.split("(")[0] for s in statements] == ["SELECT ivr_claim", "SELECT ivr_release"]
+
+async def test_a_batch_of_claims_and_releases_is_one_autocommit_statement(
+    db: Database, plan: Plan, wiring: Wiring
+) -> None:
+    """Ten calls claim a target of concurrency 7 at once: one statement grants seven and
+    refuses three; their releases are one statement too, and every slot comes back."""
+    _postgres_only(db)
+    target, campaign = plan.targets()["t-live"], plan_campaign(plan)
+    calls = [f"call-{n}" for n in range(10)]
+    with _statements(db) as statements:
+        granted = await asyncio.gather(
+            *(wiring.store.claim(call, target, campaign, RACE_AT) for call in calls)
+        )
+        await asyncio.gather(
+            *(wiring.store.release(call, target.id, connected=True) for call in calls)
+        )
+    assert sum(granted) == 7
+    assert statements == [("SELECT ivr_batch", "AUTOCOMMIT")] * 2
+    load = (await wiring.store.target_loads(campaign, [target], RACE_AT))[target.id]
+    assert load.active == 0
+
+
+async def test_a_batch_with_a_bad_change_runs_again_change_by_change(
+    db: Database, plan: Plan, wiring: Wiring
+) -> None:
+    """A claim the database refuses (its target is gone) fails the whole statement; each
+    change then runs alone, so only that claim is refused and the others are granted."""
+    _postgres_only(db)
+    campaign = plan_campaign(plan)
+    live = plan.targets()["t-live"]
+    ghost = live.model_copy(update={"id": "t-ghost"})
+    with _statements(db) as statements:
+        granted = await asyncio.gather(
+            wiring.store.claim("call-a", live, campaign, RACE_AT),
+            wiring.store.claim("call-b", ghost, campaign, RACE_AT),
+            wiring.store.claim("call-c", live, campaign, RACE_AT),
+        )
+    assert granted == [True, False, True]
+    assert statements == [("SELECT ivr_batch", "AUTOCOMMIT")] * 4  # the batch, then each alone
+    load = (await wiring.store.target_loads(campaign, [live], RACE_AT))[live.id]
+    assert load.active == 2
 
 
 async def test_upgrading_again_replaces_the_routines_harmlessly(
@@ -50,4 +102,4 @@ async def test_upgrading_again_replaces_the_routines_harmlessly(
         names = await conn.scalars(
             text("SELECT proname FROM pg_proc WHERE proname LIKE 'ivr\\_%' ORDER BY proname")
         )
-        assert list(names) == ["ivr_claim", "ivr_release"]
+        assert list(names) == ["ivr_batch", "ivr_claim", "ivr_release"]
