@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -28,6 +29,7 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 SQLITE_BUSY = 5
 OnConnect = Callable[[int, Any, Any], None]
@@ -56,6 +58,8 @@ class SqliteRunner:
         self._checkpointing: asyncio.Future[None] | None = None
         self.inline_runs = 0
         self.thread_runs = 0  # the database was busy: ran in the worker thread
+        self.checkpoints = 0
+        self.checkpoint_failures = 0
 
     async def run(self, work: Callable[[Connection], T]) -> T:
         try:
@@ -90,8 +94,16 @@ class SqliteRunner:
 
     def _checkpointed(self, done: asyncio.Future[None]) -> None:
         self._checkpointing = None
-        if not done.cancelled():
-            done.exception()  # a checkpoint that could not run now runs at the next one
+        if done.cancelled():
+            return
+        failure = done.exception()
+        if failure is None:
+            self.checkpoints += 1
+            return
+        # One that could not run now runs at the next one; but say so, since a WAL that is
+        # never checkpointed grows for as long as the switch runs.
+        self.checkpoint_failures += 1
+        log.warning("SQLite WAL checkpoint failed: %s", failure)
 
     def close(self) -> None:
         self._thread.shutdown(wait=True)
@@ -113,8 +125,17 @@ def _transaction(engine: Engine, write: bool, work: Callable[[Connection], T]) -
 
 
 def _checkpoint(engine: Engine) -> None:
-    with engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").all()
+    """A PASSIVE checkpoint, on the driver's connection itself: through SQLAlchemy it would
+    run inside the BEGIN (IMMEDIATE) its ``begin`` listener emits first, and SQLite refuses to
+    checkpoint inside a transaction ("database table is locked"): none ever ran, and the WAL
+    grew for as long as the switch ran."""
+    pooled = engine.raw_connection()
+    try:
+        driver = pooled.driver_connection
+        assert driver is not None
+        driver.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+    finally:
+        pooled.close()
 
 
 def _engine(
