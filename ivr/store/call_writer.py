@@ -120,7 +120,7 @@ class CallWriter:
             batch = self._queue[: self._max_batch]
             self._last_batch = len(batch)
             set_aside: list[JournalEntry] = []
-            if not await self._settle(self._well_formed(batch, set_aside), set_aside):
+            if not await self._settle(batch, set_aside):
                 self._drop(set_aside)  # never dead-letter one snapshot twice
                 self.failures += 1
                 delay = min(self._retry_cap_s, max(0.2, delay * 2)) * random.uniform(0.5, 1)
@@ -173,6 +173,14 @@ class CallWriter:
                 self._reject(batch[0], exc)
                 set_aside.append(batch[0])
                 return True
+        except Exception:
+            # Not the database: a snapshot no row can be built from, or a bug. Rows are built
+            # in the write itself (checking every snapshot beforehand built them twice, and a
+            # whole batch in one turn of the event loop); only now is each one tried.
+            buildable = self._well_formed(batch, set_aside)
+            if len(buildable) == len(batch):
+                raise  # every snapshot builds its rows: a bug, not the data
+            return await self._settle(buildable, set_aside)
         half = len(batch) // 2
         return await self._settle(batch[:half], set_aside) and await self._settle(
             batch[half:], set_aside
