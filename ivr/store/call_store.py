@@ -147,7 +147,7 @@ class SqlCallStore:
         key = (call_id, target.id)
         job = claims.Take(call_id, target.id, tuple(counters), at)
         self._claims[key] = counters
-        landed = self._db.writes.submit(job, order=target.id)
+        landed = self._db.writes.submit(job, order=target.id, at_once=True)  # before its Dial
         try:
             await self._settled(landed)
         except asyncio.CancelledError:  # the call went away; its claim may still commit

@@ -91,8 +91,14 @@ class WriteQueue:
         self.busy_s = 0.0  # wall time spent in batches
         self.longest_batch_s = 0.0
 
-    def submit(self, job: Job[T], order: str = "", *, bulk: bool = False) -> asyncio.Future[T]:
-        if self._sqlite is not None and not bulk and self._idle:
+    def submit(
+        self, job: Job[T], order: str = "", *, bulk: bool = False, at_once: bool = False
+    ) -> asyncio.Future[T]:
+        """``at_once``: a job someone is waiting for (a claim, before its Dial). On SQLite it
+        commits right here when no batch is being committed, ahead of the jobs that wait:
+        those are writes nobody waits for (releases after a Dial, call records), and group
+        commit makes them cheaper together."""
+        if at_once and self._sqlite is not None and not self._committing:
             done = self._commit_inline(job)
             if done is not None:
                 return done
@@ -106,12 +112,12 @@ class WriteQueue:
         return pending.done
 
     @property
-    def _idle(self) -> bool:
-        """Nothing waits and no batch is being committed (SQLite's one lane is free)."""
-        return not self._waiting and not self._current and not self._lanes.locked()
+    def _committing(self) -> bool:
+        """A batch is being committed (SQLite: one that waits in the worker thread)."""
+        return bool(self._current) or self._lanes.locked()
 
     def _commit_inline(self, job: Job[T]) -> asyncio.Future[T] | None:
-        """SQLite with the queue idle: commit the job at once, in the caller's own turn.
+        """SQLite, no batch under way: commit the job at once, in the caller's own turn.
 
         Why: handing it to the queue's task costs a turn of the event loop there and another
         back, and under a few hundred calls in progress each turn waits behind all of their

@@ -73,23 +73,28 @@ def _claims_seen_by_another_connection(db: Database) -> int:
     return int(count)
 
 
-async def test_sqlite_idle_queue_commits_a_job_in_the_callers_own_turn(db: Database) -> None:
-    """No hand-off to the queue's task and back: the future is done, the row committed,
-    before ``submit`` returns (each hand-off was a loop turn inside the post-dial delay)."""
+async def test_sqlite_a_job_wanted_at_once_commits_in_the_callers_own_turn(db: Database) -> None:
+    """A claim: no hand-off to the queue's task and back, the future is done and the row
+    committed before ``submit`` returns (each hand-off was a loop turn inside the post-dial
+    delay). A job nobody waits for still waits for group commit."""
     _sqlite_only(db)
-    done = db.writes.submit(_insert_claim("call-1"), order="t-live")
+    done = db.writes.submit(_insert_claim("call-1"), order="t-live", at_once=True)
     assert done.done() and done.result() == 1
     assert _claims_seen_by_another_connection(db) == 1
+    later = db.writes.submit(_insert_claim("call-2"), order="t-live")
+    assert not later.done()
+    assert await later == 1
 
 
-async def test_sqlite_a_job_never_jumps_ahead_of_waiting_ones(db: Database) -> None:
+async def test_sqlite_a_claim_goes_ahead_of_writes_nobody_waits_for(db: Database) -> None:
     _sqlite_only(db)
     ran: list[str] = []
-    first = db.writes.submit(lambda conn: ran.append("bulk"), bulk=True)
-    second = db.writes.submit(lambda conn: ran.append("claim"), order="t-live")
-    assert not first.done() and not second.done()  # both wait for the queue's task
-    await asyncio.gather(first, second)
-    assert sorted(ran) == ["bulk", "claim"]
+    records = db.writes.submit(lambda conn: ran.append("records"), bulk=True)
+    release = db.writes.submit(lambda conn: ran.append("release"), order="t-live")
+    claim = db.writes.submit(lambda conn: ran.append("claim"), order="t-live", at_once=True)
+    assert claim.done() and not records.done() and not release.done()
+    await asyncio.gather(records, release)
+    assert ran[0] == "claim" and sorted(ran[1:]) == ["records", "release"]
 
 
 async def test_sqlite_busy_database_sends_the_job_through_the_queue(db: Database) -> None:
@@ -100,7 +105,7 @@ async def test_sqlite_busy_database_sends_the_job_through_the_queue(db: Database
     assert database is not None
     with contextlib.closing(sqlite3.connect(database, isolation_level=None)) as other:
         other.execute("BEGIN IMMEDIATE")
-        done = db.writes.submit(_insert_claim("call-2"), order="t-live")
+        done = db.writes.submit(_insert_claim("call-3"), order="t-live", at_once=True)
         assert not done.done()
         await asyncio.sleep(0.05)
         other.execute("COMMIT")
@@ -114,8 +119,8 @@ async def test_sqlite_a_failing_job_still_fails_alone_through_the_queue(db: Data
     def broken(conn: Connection) -> None:
         raise ValueError("a bug in a job")
 
-    failing = db.writes.submit(broken, order="t-live")
-    fine = db.writes.submit(_insert_claim("call-3"), order="t-live")
+    failing = db.writes.submit(broken, order="t-live", at_once=True)
+    fine = db.writes.submit(_insert_claim("call-4"), order="t-live", at_once=True)
     with pytest.raises(ValueError, match="a bug in a job"):
         await failing
     assert await fine == 1
