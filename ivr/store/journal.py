@@ -188,7 +188,10 @@ class Journal:
                 self._unapplied[entry.segment] -= 1
                 entry = JournalEntry(NOT_JOURNALLED, entry.data, error)
             if waiting.then is not None:
-                waiting.then(entry)
+                try:
+                    waiting.then(entry)
+                except Exception:  # one caller's hook must not leave the others waiting
+                    log.exception("journal: the hook of an append failed")
             if waiting.done.done():
                 continue
             if error is None or isinstance(error, OSError):

@@ -179,3 +179,17 @@ async def test_append_soon_hands_back_an_entry_the_disk_refused_as_unjournalled(
     assert journal.unapplied_count == 0
     monkeypatch.undo()
     await journal.close()
+
+
+async def test_a_failing_hook_leaves_no_other_append_waiting(tmp_path: Path) -> None:
+    journal = Journal(tmp_path)
+    await journal.open()
+
+    def broken(entry: JournalEntry) -> None:
+        raise RuntimeError("a bug in a hook")
+
+    first = journal.append_soon({"n": 1})  # alone in the first group commit
+    durable = [journal.append_soon({"n": n}, then=broken) for n in (2, 3)]
+    entries = await asyncio.wait_for(asyncio.gather(first, *durable), 5)
+    assert [entry.data["n"] for entry in entries] == [1, 2, 3]
+    await journal.close()
