@@ -16,7 +16,8 @@ task runs every job waiting at that moment in ONE transaction, then hands each i
   so two processes' batches take per-target locks in the same order and never deadlock. A
   batch of claims and releases only is ONE statement in autocommit (``run_joined``,
   ``ivr.store.pg_routines``): its target locks are held while the server runs it, not across
-  a round trip per job; a batch that fails runs again job by job, as any other.
+  a round trip per job, so it takes no lane either (lanes are for transactions of several
+  statements); a batch that fails runs again job by job, as any other.
 - Bulk jobs (the record writer's) never share a batch with the others: a claim waits for no
   row writing of other calls, only for the batch under way, and batches take turns (one bulk
   batch after each batch of the others) so neither kind starves. A bulk batch is ONE bulk job:
@@ -33,7 +34,7 @@ import asyncio
 import functools
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
@@ -182,6 +183,12 @@ class WriteQueue:
                 self._wakeup.clear()
                 await self._wakeup.wait()
                 continue
+            joined = self._take_joined() if self._sqlite is None else []
+            if joined:
+                # One statement that takes its targets' locks in order and drops them as it
+                # ends: it needs no lane, and must not wait for one behind record batches.
+                self._spawn(self._commit(joined))
+                continue
             await self._lanes.acquire()
             batch = self._next_batch()
             batch.sort(key=lambda pending: pending.order)  # one lock order for every process
@@ -196,9 +203,23 @@ class WriteQueue:
                 finally:
                     self._current = []
                 continue
-            task = asyncio.create_task(self._commit_in_lane(batch))
-            self._in_flight.add(task)
-            task.add_done_callback(self._in_flight.discard)
+            self._spawn(self._commit_in_lane(batch))
+
+    def _spawn(self, commit: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(commit)
+        self._in_flight.add(task)
+        task.add_done_callback(self._in_flight.discard)
+
+    def _take_joined(self) -> list[_Pending]:
+        """PostgreSQL: the waiting jobs that run together in one statement (claims and
+        releases: ``run_joined``), in lock order; the rest stay for the lanes."""
+        runner = next((r for p in self._waiting if (r := _runner_of(p)) is not None), None)
+        if runner is None:
+            return []
+        batch = [p for p in self._waiting if _runner_of(p) is runner][: self._max_batch]
+        taken = {id(p) for p in batch}
+        self._waiting = [p for p in self._waiting if id(p) not in taken]
+        return sorted(batch, key=lambda pending: pending.order)
 
     def _next_batch(self) -> list[_Pending]:
         """Take the next batch off the queue: bulk jobs alone, or the others alone, in turns."""
@@ -265,6 +286,10 @@ class WriteQueue:
 
 def _run_jobs(conn: Connection, jobs: list[Job[Any]]) -> list[Any]:
     return [job(conn) for job in jobs]
+
+
+def _runner_of(pending: _Pending) -> object | None:
+    return None if pending.bulk else getattr(pending.job, "run_joined", None)
 
 
 def _joined_runner(jobs: list[Job[Any]]) -> JoinedRunner | None:

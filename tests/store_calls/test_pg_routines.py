@@ -11,12 +11,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import Connection, event, text
 
 from ivr.plans.schema import Plan
 from ivr.store import migrate
 from ivr.store.db import Database
 from store_calls.support import RACE_AT, Wiring, plan_campaign
+
+LANES = 4  # the write queue's PostgreSQL lanes (WriteQueue's default)
 
 
 def _postgres_only(db: Database) -> None:
@@ -103,3 +105,21 @@ async def test_upgrading_again_replaces_the_routines_harmlessly(
             text("SELECT proname FROM pg_proc WHERE proname LIKE 'ivr\\_%' ORDER BY proname")
         )
         assert list(names) == ["ivr_batch", "ivr_claim", "ivr_release"]
+
+
+async def test_a_claim_never_waits_for_a_lane_behind_record_batches(
+    db: Database, plan: Plan, wiring: Wiring
+) -> None:
+    """Every lane held by a slow transaction of several statements (record batches are): the
+    claim, one statement that takes and drops its target locks itself, answers at once."""
+    _postgres_only(db)
+    target, campaign = plan.targets()["t-live"], plan_campaign(plan)
+
+    def slow_record_batch(conn: Connection) -> None:
+        conn.exec_driver_sql("SELECT pg_sleep(1.0)")
+
+    held = [db.writes.submit(slow_record_batch, bulk=True) for _ in range(LANES)]
+    await asyncio.sleep(0.1)  # every lane is taken now
+    assert await asyncio.wait_for(wiring.store.claim("call-a", target, campaign, RACE_AT), 0.5)
+    assert not any(batch.done() for batch in held)
+    await asyncio.gather(*held)
