@@ -3,18 +3,24 @@ set aside with their reason while the rest is written, journal trimmed once appl
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import json
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, func, select
+import pytest
+from sqlalchemy import Connection, event, func, select
 
 from ivr.calls.record import CallLog, Disposition
+from ivr.store import call_writer
 from ivr.store.db import Database
 from ivr.store.journal import JournalEntry
 from ivr.store.models import Call, CallEvent, RoutingAttempt
+from ivr.store.record_batch import write_snapshots
 from store_calls.support import Wiring, new_call, unwire, wire
 
 
@@ -173,3 +179,33 @@ async def test_applied_journal_segments_are_deleted(db: Database, tmp_path: Path
     assert await again.writer.flush(5)
     assert await call_count(db) == 35
     await unwire(again)
+
+
+async def test_sqlite_writer_leaves_the_loop_to_calls_between_its_jobs(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On SQLite a record job runs on the event loop's thread: after each one the writer lets
+    as much time pass as the job took, so calls' steps are not held behind back-to-back jobs."""
+    if not db.is_sqlite:
+        pytest.skip("PostgreSQL's server does the work: nothing to leave to the calls")
+    spans: list[tuple[float, float]] = []
+
+    def slow_write(conn: Connection, latest: dict[str, dict[str, Any]]) -> None:
+        started = time.perf_counter()
+        time.sleep(0.02)  # a job holding the loop's thread for 20 ms
+        write_snapshots(conn, latest)
+        spans.append((started, time.perf_counter()))
+
+    monkeypatch.setattr(call_writer, "write_snapshots", slow_write)
+    wiring = await wire(db, tmp_path / "spool", start_writer=False, calls_per_job=1)
+    for n in range(3):
+        await wiring.store.checkpoint(new_call(n))
+    wiring.writer.start()
+    for _ in range(200):  # no flush(): a flush asks the writer to hurry
+        if wiring.writer.written == 3:
+            break
+        await asyncio.sleep(0.01)
+    assert wiring.writer.written == 3 and await call_count(db) == 3
+    gaps = [later[0] - earlier[1] for earlier, later in itertools.pairwise(spans)]
+    assert len(gaps) == 2 and all(gap >= 0.018 for gap in gaps), gaps
+    await unwire(wiring)
