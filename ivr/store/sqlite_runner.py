@@ -58,8 +58,6 @@ class SqliteRunner:
         self._checkpointing: asyncio.Future[None] | None = None
         self.inline_runs = 0
         self.thread_runs = 0  # the database was busy: ran in the worker thread
-        self.checkpoints = 0
-        self.checkpoint_failures = 0
 
     async def run(self, work: Callable[[Connection], T]) -> T:
         try:
@@ -94,16 +92,11 @@ class SqliteRunner:
 
     def _checkpointed(self, done: asyncio.Future[None]) -> None:
         self._checkpointing = None
-        if done.cancelled():
-            return
-        failure = done.exception()
-        if failure is None:
-            self.checkpoints += 1
-            return
-        # One that could not run now runs at the next one; but say so, since a WAL that is
-        # never checkpointed grows for as long as the switch runs.
-        self.checkpoint_failures += 1
-        log.warning("SQLite WAL checkpoint failed: %s", failure)
+        failure = None if done.cancelled() else done.exception()
+        if failure is not None:
+            # One that could not run now runs at the next one; but say so, since a WAL that
+            # is never checkpointed grows for as long as the switch runs.
+            log.warning("SQLite WAL checkpoint failed: %s", failure)
 
     def close(self) -> None:
         self._thread.shutdown(wait=True)
