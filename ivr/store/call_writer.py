@@ -70,7 +70,6 @@ class CallWriter:
         # it, so a big batch goes in several short jobs. 8 beat 64 on the whole-call benchmark
         # (docs/dependencies.md): short jobs keep claims and reads moving.
         self._calls_per_job = calls_per_job
-        self._last_job_s = 0.0
         self._queue: list[JournalEntry] = []
         self._wakeup = asyncio.Event()
         self._idle = asyncio.Event()
@@ -208,16 +207,17 @@ class CallWriter:
         single writer) with the claims and releases waiting at the same moment. Snapshots are
         versioned, so a chunk written again after a later one failed changes nothing."""
         latest = list(_newest_snapshots(batch).items())
+        last_job_s = 0.0
         for start in range(0, len(latest), self._calls_per_job):
             if start:
-                await self._pace()
+                await self._pace(last_job_s)
             chunk = dict(latest[start : start + self._calls_per_job])
             started = time.perf_counter()
             await self._db.writes.run(functools.partial(write_snapshots, latest=chunk), bulk=True)
-            self._last_job_s = time.perf_counter() - started
+            last_job_s = time.perf_counter() - started
         self.written += len(latest)
 
-    async def _pace(self) -> None:
+    async def _pace(self, last_job_s: float) -> None:
         """SQLite: let as much time pass after a job as it took, so that the record writer
         holds at most about half of the event loop. Its jobs run on the loop's thread there,
         and back to back (a batch is many jobs) every call's step waited behind one: the
@@ -225,7 +225,7 @@ class CallWriter:
         5). Not when asked to hurry (flush, shutdown), nor on PostgreSQL, whose server does
         the work."""
         if self._db.is_sqlite and not self._hurry.is_set():
-            await asyncio.sleep(self._last_job_s)
+            await asyncio.sleep(last_job_s)
 
 
 def _check_rows(snap: dict[str, Any]) -> None:

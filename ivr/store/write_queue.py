@@ -213,10 +213,11 @@ class WriteQueue:
     def _take_joined(self) -> list[_Pending]:
         """PostgreSQL: the waiting jobs that run together in one statement (claims and
         releases: ``run_joined``), in lock order; the rest stay for the lanes."""
-        runner = next((r for p in self._waiting if (r := _runner_of(p)) is not None), None)
+        joinable = [p for p in self._waiting if not p.bulk]
+        runner = next((r for p in joinable if (r := _runner_of(p.job)) is not None), None)
         if runner is None:
             return []
-        batch = [p for p in self._waiting if _runner_of(p) is runner][: self._max_batch]
+        batch = [p for p in joinable if _runner_of(p.job) is runner][: self._max_batch]
         taken = {id(p) for p in batch}
         self._waiting = [p for p in self._waiting if id(p) not in taken]
         return sorted(batch, key=lambda pending: pending.order)
@@ -288,14 +289,15 @@ def _run_jobs(conn: Connection, jobs: list[Job[Any]]) -> list[Any]:
     return [job(conn) for job in jobs]
 
 
-def _runner_of(pending: _Pending) -> object | None:
-    return None if pending.bulk else getattr(pending.job, "run_joined", None)
+def _runner_of(job: Job[Any]) -> JoinedRunner | None:
+    """The job's ``run_joined``, if it has one."""
+    return cast(JoinedRunner | None, getattr(job, "run_joined", None))
 
 
 def _joined_runner(jobs: list[Job[Any]]) -> JoinedRunner | None:
     """The runner every job of the batch shares (``run_joined``), if they all share one: it
     runs them all in one statement (PostgreSQL's claims and releases, ``claims.Take``)."""
-    runner = getattr(jobs[0], "run_joined", None)
-    if runner is None or any(getattr(job, "run_joined", None) is not runner for job in jobs):
+    runner = _runner_of(jobs[0])
+    if runner is None or any(_runner_of(job) is not runner for job in jobs):
         return None
-    return cast(JoinedRunner, runner)
+    return runner
