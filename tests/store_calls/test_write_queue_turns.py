@@ -17,11 +17,11 @@ from ivr.store.db import Database
 
 async def test_bulk_and_other_jobs_never_share_a_batch_and_take_turns(db: Database) -> None:
     queue = db.writes
-    ran: list[tuple[str, Connection]] = []  # the connections are kept: no id is reused
+    ran: list[tuple[str, object]] = []  # the transactions are kept: no id is reused
 
     def job(kind: str) -> Callable[[Connection], None]:
         def run(conn: Connection) -> None:
-            ran.append((kind, conn))  # one batch, one transaction, one Connection
+            ran.append((kind, _transaction_of(conn)))  # one batch, one transaction
 
         return run
 
@@ -31,8 +31,8 @@ async def test_bulk_and_other_jobs_never_share_a_batch_and_take_turns(db: Databa
     await asyncio.gather(*futures)
 
     kinds_by_batch: dict[int, set[str]] = {}
-    for kind, conn in ran:
-        kinds_by_batch.setdefault(id(conn), set()).add(kind)
+    for kind, transaction in ran:
+        kinds_by_batch.setdefault(id(transaction), set()).add(kind)
     assert all(len(kinds) == 1 for kinds in kinds_by_batch.values())
     if db.is_sqlite:  # one batch at a time (PostgreSQL overlaps them in lanes)
         assert ran[0][0] == "claim"  # queued after bulk work, yet not behind it
@@ -43,12 +43,23 @@ async def test_a_bulk_batch_is_one_job_however_many_are_queued(db: Database) -> 
     """The record writer bounds each job (snapshots per job); the queue never merges several,
     so a claim never waits behind more than one job's rows."""
     queue = db.writes
-    ran: list[Connection] = []
-    futures = [queue.submit(ran.append, bulk=True) for _ in range(4)]
-    futures += [queue.submit(ran.append, order=f"t{n}") for n in range(3)]
+    ran: list[object] = []
+
+    def note(conn: Connection) -> None:
+        ran.append(_transaction_of(conn))
+
+    futures = [queue.submit(note, bulk=True) for _ in range(4)]
+    futures += [queue.submit(note, order=f"t{n}") for n in range(3)]
     await asyncio.gather(*futures)
     assert len(ran) == 7
-    assert len({id(conn) for conn in ran}) == 5  # four bulk batches, one batch of the others
+    assert len({id(t) for t in ran}) == 5  # four bulk batches, one batch of the others
+
+
+def _transaction_of(conn: Connection) -> object:
+    """A batch's own transaction (SQLite's inline connection serves batch after batch)."""
+    transaction = conn.get_transaction()
+    assert transaction is not None
+    return transaction
 
 
 def _sqlite_only(db: Database) -> None:
