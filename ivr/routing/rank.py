@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from ivr.plans.schema import Campaign, CampaignTarget, Target
 from ivr.routing.compiled import CompiledTarget, compiled
 from ivr.routing.facts import NO_LOAD, CallFacts, TargetLoad
+from ivr.routing.schedule import CompiledSchedule
 
 
 class ExclusionReason(StrEnum):
@@ -81,51 +82,54 @@ class _LocalTimes(dict[ZoneInfo, datetime]):
         return local
 
 
-def _schedule_exclusion(ct: CompiledTarget, local_times: _LocalTimes) -> Exclusion | None:
-    if ct.schedule is None:
-        return None
-    local = local_times[ct.schedule.tz]
-    if ct.schedule.is_open(local):
-        return None
-    detail = f"closed: {ct.schedule.next_opening(local)}"
-    return Exclusion("", ExclusionReason.CLOSED, detail)
+def _closed(schedule: CompiledSchedule, local: datetime) -> Exclusion:
+    return Exclusion("", ExclusionReason.CLOSED, f"closed: {schedule.next_opening(local)}")
 
 
 def _geo_exclusion(ct: CompiledTarget, facts: CallFacts) -> Exclusion | None:
-    checks = (
-        (ct.states, facts.state, "state", ExclusionReason.OUT_OF_STATE),
-        (ct.area_codes, facts.caller_area_code, "area code", ExclusionReason.AREA_CODE_MISMATCH),
-        (ct.zip_prefixes, facts.zip, "zip", ExclusionReason.ZIP_MISMATCH),
-    )
-    for allowed, value, label, mismatch in checks:
-        if not allowed:
-            continue
-        if value is None:
-            detail = f"{label} unknown: target takes only {_listed(allowed)}"
-            return Exclusion("", ExclusionReason.UNKNOWN_LOCATION, detail)
-        matched = (
-            ct.zip_matches(value)
-            if mismatch is ExclusionReason.ZIP_MISMATCH
-            else (value in allowed)
-        )
-        if not matched:
-            return Exclusion("", mismatch, f"{label}: {value} not in {_listed(allowed)}")
+    # Spelled out rather than looped over a table of checks: this runs for every target of
+    # every call, and building that table each time was a third of its cost.
+    if ct.states:
+        state = facts.state
+        if state is None or state not in ct.states:
+            return _mismatch(ct.states, state, "state", ExclusionReason.OUT_OF_STATE)
+    if ct.area_codes:
+        area_code = facts.caller_area_code
+        if area_code is None or area_code not in ct.area_codes:
+            reason = ExclusionReason.AREA_CODE_MISMATCH
+            return _mismatch(ct.area_codes, area_code, "area code", reason)
+    if ct.zip_prefixes:
+        zip5 = facts.zip
+        if zip5 is None or not ct.zip_matches(zip5):
+            return _mismatch(ct.zip_prefixes, zip5, "zip", ExclusionReason.ZIP_MISMATCH)
     return None
 
 
+def _mismatch(
+    allowed: frozenset[str], value: str | None, label: str, reason: ExclusionReason
+) -> Exclusion:
+    if value is None:
+        detail = f"{label} unknown: target takes only {_listed(allowed)}"
+        return Exclusion("", ExclusionReason.UNKNOWN_LOCATION, detail)
+    return Exclusion("", reason, f"{label}: {value} not in {_listed(allowed)}")
+
+
 def _load_exclusion(target: Target, load: TargetLoad) -> Exclusion | None:
-    caps = target.caps
-    for cap, used, label, reason in (
-        (caps.hourly, load.hourly, "hourly", ExclusionReason.HOURLY_CAP),
-        (caps.daily, load.daily, "daily", ExclusionReason.DAILY_CAP),
-        (caps.monthly, load.monthly, "monthly", ExclusionReason.MONTHLY_CAP),
-    ):
-        if cap is not None and used >= cap:
-            return Exclusion("", reason, f"cap: {label} {used}/{cap}")
+    caps = target.caps  # spelled out, as in _geo_exclusion
+    if caps.hourly is not None and load.hourly >= caps.hourly:
+        return _cap_full("hourly", load.hourly, caps.hourly, ExclusionReason.HOURLY_CAP)
+    if caps.daily is not None and load.daily >= caps.daily:
+        return _cap_full("daily", load.daily, caps.daily, ExclusionReason.DAILY_CAP)
+    if caps.monthly is not None and load.monthly >= caps.monthly:
+        return _cap_full("monthly", load.monthly, caps.monthly, ExclusionReason.MONTHLY_CAP)
     if target.concurrency is not None and load.active >= target.concurrency:
         detail = f"concurrency: {load.active}/{target.concurrency} active"
         return Exclusion("", ExclusionReason.CONCURRENCY_FULL, detail)
     return None
+
+
+def _cap_full(label: str, used: int, cap: int, reason: ExclusionReason) -> Exclusion:
+    return Exclusion("", reason, f"cap: {label} {used}/{cap}")
 
 
 def _exclusion(
@@ -134,7 +138,10 @@ def _exclusion(
     if not target.enabled:
         return Exclusion("", ExclusionReason.DISABLED, "disabled")
     ct = compiled(target)
-    found = _schedule_exclusion(ct, local_times) or _geo_exclusion(ct, facts)
+    schedule = ct.schedule
+    if schedule is not None and not schedule.is_open(local := local_times[schedule.tz]):
+        return _closed(schedule, local)
+    found = _geo_exclusion(ct, facts)
     if found is None and not ct.required_tags <= facts.tags:
         missing = _listed(ct.required_tags - facts.tags)
         found = Exclusion("", ExclusionReason.MISSING_TAGS, f"tags: missing {missing}")
