@@ -20,6 +20,7 @@ import contextlib
 import json
 import logging
 import os
+import threading
 from asyncio import Future as Fut
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -71,8 +72,10 @@ class Journal:
         self._waiting: list[_Waiting] = []
         self._file_segment = 0
         # One thread writes, so batches reach the file in order; at most one batch at a time,
-        # and what arrives meanwhile is the next batch (group commit).
+        # and what arrives meanwhile is the next batch (group commit). ``_waiting`` and
+        # ``_writing`` are shared with that thread, under ``_lock``.
         self._thread = ThreadPoolExecutor(1, "ivr-journal")
+        self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._writing = False
         self._idle = asyncio.Event()
@@ -116,11 +119,14 @@ class Journal:
         line = json.dumps(data, separators=(",", ":"), default=str).encode() + b"\n"
         done: Fut[JournalEntry] = asyncio.get_running_loop().create_future()
         segment = self._segment
-        self._waiting.append(_Waiting(JournalEntry(segment, data), line, done, then))
         self._in_segment += 1
         self._unapplied[segment] = self._unapplied.get(segment, 0) + 1
-        if not self._writing:
-            self._start_batch()
+        with self._lock:
+            self._waiting.append(_Waiting(JournalEntry(segment, data), line, done, then))
+            start, self._writing = not self._writing, True
+        if start:
+            self._idle.clear()
+            self._thread.submit(self._drain)
         return done
 
     @staticmethod
@@ -158,28 +164,41 @@ class Journal:
     # -- internals ---------------------------------------------------------------------------
     # Why no flush task: every hand-off between tasks costs a turn of the event loop, and under
     # a few hundred calls in progress each turn waits behind all of their ready callbacks. So an
-    # append starts the write itself when none is under way, and the journal thread reports
-    # back with one callback that wakes the waiters (bench/README.md, round 4).
+    # append starts the journal thread itself when it is idle; the thread writes batch after
+    # batch until nothing waits, and reports each one back with one callback that wakes its
+    # waiters. The next batch never waits for that report: it used to start from it, and
+    # behind a busy loop the entries appended meanwhile waited up to 15 ms more
+    # (bench/README.md, round 6).
 
-    def _start_batch(self) -> None:
-        batch, self._waiting = self._waiting, []
-        self._writing = True
-        self._idle.clear()
-        self._thread.submit(self._write_and_report, batch)
+    def _drain(self) -> None:
+        """Runs in the journal thread: write and report batches until none is waiting."""
+        while True:
+            with self._lock:
+                batch, self._waiting = self._waiting, []
+                if not batch:
+                    self._writing = False
+                    break
+            error: Exception | None = None
+            try:
+                self._write_batch(batch)
+            except Exception as exc:  # disk full, I/O error, or a bug: every waiter must hear it
+                error = exc
+            self._report(self._batch_written, batch, error)
+        self._report(self._maybe_idle)
 
-    def _write_and_report(self, batch: list[_Waiting]) -> None:
-        """Runs in the journal thread."""
-        error: Exception | None = None
-        try:
-            self._write_batch(batch)
-        except Exception as exc:  # disk full, I/O error, or a bug: every waiter must hear it
-            error = exc
+    def _report(self, callback: Callable[..., None], *args: Any) -> None:
         assert self._loop is not None
         with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits any more
-            self._loop.call_soon_threadsafe(self._batch_written, batch, error)
+            self._loop.call_soon_threadsafe(callback, *args)
+
+    def _maybe_idle(self) -> None:
+        """After the thread stopped: idle, unless an append started it again meanwhile (its
+        reports come after this one)."""
+        if not self._writing:
+            self._idle.set()
 
     def _batch_written(self, batch: list[_Waiting], error: Exception | None) -> None:
-        """Back on the event loop: wake the batch's waiters, start the next batch."""
+        """Back on the event loop: wake the batch's waiters."""
         if error is not None:
             log.error("journal write failed: %s", error)
         for waiting in batch:
@@ -198,11 +217,6 @@ class Journal:
                 waiting.done.set_result(entry)
             else:
                 waiting.done.set_exception(error)
-        self._writing = False
-        if self._waiting:
-            self._start_batch()
-        else:
-            self._idle.set()
 
     def _write_batch(self, batch: list[_Waiting]) -> None:
         """Runs in a worker thread: one fsync per segment touched, usually exactly one."""

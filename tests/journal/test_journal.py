@@ -4,6 +4,8 @@ applied."""
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -192,4 +194,36 @@ async def test_a_failing_hook_leaves_no_other_append_waiting(tmp_path: Path) -> 
     durable = [journal.append_soon({"n": n}, then=broken) for n in (2, 3)]
     entries = await asyncio.wait_for(asyncio.gather(first, *durable), 5)
     assert [entry.data["n"] for entry in entries] == [1, 2, 3]
+    await journal.close()
+
+
+async def test_the_next_group_commit_starts_without_waiting_for_the_event_loop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Entries appended while a write runs are written as soon as it ends, by the journal
+    thread itself: a busy event loop (here: blocked outright) delays only the wake-ups, never
+    the next durable write."""
+    journal = Journal(tmp_path)
+    await journal.open()
+    real_write = journal_module.write_durably
+    first_started = threading.Event()
+
+    def slow_first_write(fd: int, data: bytes) -> None:
+        if not first_started.is_set():
+            first_started.set()
+            time.sleep(0.05)
+        real_write(fd, data)
+
+    monkeypatch.setattr(journal_module, "write_durably", slow_first_write)
+    first = journal.append_soon({"n": 1})
+    assert first_started.wait(5)
+    second = journal.append_soon({"n": 2})  # the next group commit: the first is under way
+    on_disk = b""
+    for _ in range(100):  # the event loop stays blocked all along: no callback runs
+        on_disk = b"".join(path.read_bytes() for path in tmp_path.glob("journal-*.jsonl"))
+        if b'"n":2' in on_disk:
+            break
+        time.sleep(0.01)  # noqa: ASYNC251 (blocking the loop is the point)
+    assert b'"n":2' in on_disk
+    assert [e.data["n"] for e in await asyncio.wait_for(asyncio.gather(first, second), 5)] == [1, 2]
     await journal.close()
