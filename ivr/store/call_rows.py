@@ -1,4 +1,5 @@
-"""A call snapshot (``CallLog.snapshot()``, as journalled) turned into table rows."""
+"""A call snapshot (``CallLog.snapshot()``, as journalled) turned into table rows: one ``calls``
+row (its event timeline included, as the snapshot's JSON list) and its ``routing_attempts``."""
 
 from __future__ import annotations
 
@@ -53,24 +54,12 @@ def call_row(snap: dict[str, Any], menu_version_id: int | None) -> dict[str, Any
         "recording_path": snap.get("recording_path"),
         "tags": list(snap.get("tags") or []),
         "gathered": dict(snap.get("gathered") or {}),
+        "events": snap.get("events") or [],
         "data_source": snap.get("data_source") or "agi",
         "status": snap.get("status") or "open",
         "reject_reason": snap.get("reject_reason"),
         "region": snap.get("region"),
     }
-
-
-def event_rows(call_id: int, snap: dict[str, Any]) -> list[dict[str, Any]]:
-    return [
-        {
-            "call_id": call_id,
-            "seq": seq,
-            "at": _at(event["at"]),
-            "kind": event["kind"][:40],
-            "detail": event.get("detail") or {},
-        }
-        for seq, event in enumerate(snap.get("events") or [], 1)
-    ]
 
 
 def attempt_rows(call_id: int, snap: dict[str, Any]) -> list[dict[str, Any]]:

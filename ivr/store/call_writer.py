@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ivr.aio import stop_task
-from ivr.store.call_rows import attempt_rows, call_row, event_rows
+from ivr.store.call_rows import attempt_rows, call_row
 from ivr.store.db import Database
 from ivr.store.errors import DB_ERRORS, first_line, refused_by_database
 from ivr.store.journal import Journal, JournalEntry
@@ -231,7 +231,6 @@ class CallWriter:
 def _check_rows(snap: dict[str, Any]) -> None:
     """Build the snapshot's rows once, to raise what building them would raise."""
     call_row(snap, None)
-    event_rows(0, snap)
     attempt_rows(0, snap)
     if not isinstance(snap["version"], int):
         raise TypeError(f"version {snap['version']!r} is not an integer")

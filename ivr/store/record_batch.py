@@ -1,9 +1,11 @@
 """Call snapshots into their tables, as one job of the write queue (``ivr.store.write_queue``).
 
 The newest snapshot of each call is upserted by its ref (an older version never overwrites a
-newer one), then the call's events and routing attempts are replaced whole: a snapshot carries
-the call's entire timeline. Synchronous: it runs inside the queue's batch transaction. The
-statements are driver SQL (``ivr.store.record_sql``): they run for every call.
+newer one). The row carries the call's whole event timeline as one JSON value, so the upsert
+replaces it (or, for an older version, leaves it) with the rest of the row; the call's routing
+attempts are then replaced whole when this version is the one stored. Synchronous: it runs
+inside the queue's batch transaction. The statements are driver SQL (``ivr.store.record_sql``):
+they run for every call.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, func, update
 
 from ivr.store import claims, record_sql
-from ivr.store.call_rows import attempt_rows, call_row, event_rows
+from ivr.store.call_rows import attempt_rows, call_row
 from ivr.store.models import Call
 
 
@@ -28,7 +30,7 @@ def write_snapshots(conn: Connection, latest: dict[str, dict[str, Any]]) -> None
     stored = record_sql.stored_versions(conn, list(latest))
     fresh = {ref: call_id for call_id, ref, version in stored
              if version == latest[ref]["version"]}  # fmt: skip
-    _replace_children(conn, fresh, latest)
+    _replace_attempts(conn, fresh, latest)
 
 
 def _menu_version_ids(
@@ -38,15 +40,15 @@ def _menu_version_ids(
     return record_sql.menu_version_ids(conn, wanted)
 
 
-def _replace_children(
+def _replace_attempts(
     conn: Connection, fresh: dict[str, int], latest: dict[str, dict[str, Any]]
 ) -> None:
-    """A snapshot carries the whole timeline: replace the call's events and attempts."""
+    """A snapshot carries every attempt of the call: replace the stored ones. ``fresh``: the
+    calls whose stored version is this batch's (an older replay left a newer row alone)."""
     if not fresh:
         return
-    events = [row for ref, cid in fresh.items() for row in event_rows(cid, latest[ref])]
     attempts = [row for ref, cid in fresh.items() for row in attempt_rows(cid, latest[ref])]
-    record_sql.replace_children(conn, list(fresh.values()), events, attempts)
+    record_sql.replace_attempts(conn, list(fresh.values()), attempts)
 
 
 def close_orphan(conn: Connection, uniqueid: str, cause: str, ended_at: float) -> bool:

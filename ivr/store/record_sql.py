@@ -1,6 +1,7 @@
 """The statements that store call snapshots (``ivr.store.record_batch``), as driver SQL
-(``ivr.store.raw_sql``): about 25 rows per call, every call. Rows come in as the dicts of
-``ivr.store.call_rows`` (column name -> value) and go to the driver as tuples."""
+(``ivr.store.raw_sql``): per call, its ``calls`` row (the event timeline is a JSON value on it)
+and its few ``routing_attempts`` rows. Rows come in as the dicts of ``ivr.store.call_rows``
+(column name -> value) and go to the driver as tuples."""
 
 from __future__ import annotations
 
@@ -13,12 +14,11 @@ from sqlalchemy import Connection, Table
 
 from ivr.store import raw_sql
 from ivr.store.driver_values import Kind
-from ivr.store.models import Call, CallEvent, RoutingAttempt
+from ivr.store.models import Call, RoutingAttempt
 from ivr.store.raw_sql import Sql
 from ivr.store.upsert import upsert_sql
 
 CALLS: Table = Call.__table__  # type: ignore[assignment]
-EVENTS: Table = CallEvent.__table__  # type: ignore[assignment]
 ATTEMPTS: Table = RoutingAttempt.__table__  # type: ignore[assignment]
 P = Kind.PLAIN
 
@@ -28,7 +28,6 @@ _MENU_VERSIONS = Sql(
     "SELECT menu_id, version, id FROM menu_versions WHERE menu_id IN (?*) AND version IN (?*)",
     (P, P),
 )
-_DROP_EVENTS = Sql("DELETE FROM call_events WHERE call_id IN (?*)", (P,))
 _DROP_ATTEMPTS = Sql("DELETE FROM routing_attempts WHERE call_id IN (?*)", (P,))
 
 
@@ -57,16 +56,11 @@ def menu_version_ids(
     return {(m, v): row_id for m, v, row_id in rows if (m, v) in wanted}
 
 
-def replace_children(
-    conn: Connection,
-    call_ids: Sequence[int],
-    events: Sequence[dict[str, Any]],
-    attempts: Sequence[dict[str, Any]],
+def replace_attempts(
+    conn: Connection, call_ids: Sequence[int], attempts: Sequence[dict[str, Any]]
 ) -> None:
-    """The calls' events and routing attempts, replaced by these."""
-    raw_sql.run(conn, _DROP_EVENTS, (call_ids,))
+    """The calls' routing attempts, replaced by these."""
     raw_sql.run(conn, _DROP_ATTEMPTS, (call_ids,))
-    _insert(conn, EVENTS, events)
     _insert(conn, ATTEMPTS, attempts)
 
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 
 from ivr.calls.record import Attempt, CallEvent, CallLog, Disposition
 from ivr.store.db import Database
 from ivr.store.models import Call, MenuVersion, RoutingAttempt
-from ivr.store.models import CallEvent as CallEventRow
 
 
 def _epoch(moment: datetime | None) -> float | None:
@@ -39,11 +39,6 @@ class SqlStoredCalls:
             row = await session.scalar(select(Call).where(Call.uniqueid == uniqueid))
             if row is None or not _unfinished(row):
                 return None
-            events = await session.scalars(
-                select(CallEventRow)
-                .where(CallEventRow.call_id == row.id)
-                .order_by(CallEventRow.seq)
-            )
             attempts = await session.scalars(
                 select(RoutingAttempt).where(RoutingAttempt.call_id == row.id)
                 .order_by(RoutingAttempt.seq)
@@ -53,7 +48,7 @@ class SqlStoredCalls:
             )
             call = _call_of(row)
             call.menu_id, call.menu_version = (menu.menu_id, menu.version) if menu else (None, None)
-            call.events = [CallEvent(_epoch(e.at) or 0.0, e.kind, dict(e.detail)) for e in events]
+            call.events = [_event_of(e) for e in row.events]
             call.attempts = [self._attempt_of(a) for a in attempts]
             return call
 
@@ -69,6 +64,11 @@ class SqlStoredCalls:
             attempt.talk_s = round(ended - answered, 3) if answered is not None else 0.0
             attempt.ring_s = round((answered or ended) - attempt.started_at, 3)
         return attempt
+
+
+def _event_of(stored: dict[str, Any]) -> CallEvent:
+    """One step of the row's JSON timeline (as ``CallLog.snapshot()`` wrote it)."""
+    return CallEvent(float(stored["at"]), stored["kind"], dict(stored.get("detail") or {}))
 
 
 def _unfinished(row: Call) -> bool:

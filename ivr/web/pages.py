@@ -6,6 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy import select
+from sqlalchemy.orm import defer
 
 from ivr.store.models import Call
 from ivr.web.health import health_of
@@ -20,8 +21,8 @@ PAGE_SIZE = 100
 async def recent_calls_page(request: web.Request) -> web.Response:
     switch = request.app[SWITCH]
     async with switch.db.read() as session:
-        calls = (
-            await session.scalars(select(Call).order_by(Call.started_at.desc()).limit(PAGE_SIZE))
-        ).all()
+        # The page shows no timeline: leave each call's events undecoded in the database.
+        query = select(Call).options(defer(Call.events)).order_by(Call.started_at.desc())
+        calls = (await session.scalars(query.limit(PAGE_SIZE))).all()
     html = TEMPLATES.get_template("calls.html").render(calls=calls, health=health_of(switch))
     return web.Response(text=html, content_type="text/html")

@@ -32,12 +32,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ivr.plans.schema import Campaign, Target
 from ivr.routing.facts import TargetLoad
 from ivr.screening.rules import CallerHistory
-from ivr.store.call_rows import attempt_rows, call_row, event_rows
+from ivr.store.call_rows import attempt_rows, call_row
 from ivr.store.claims import Counter
 from ivr.store.loads import CLAIMS, current_keys, fold_loads
 from ivr.store.models import (
     Call,
-    CallEvent,
     MenuVersion,
     RoutingAttempt,
     TargetClaim,
@@ -53,7 +52,6 @@ USAGE: Table = TargetUsage.__table__  # type: ignore[assignment]
 _STORED = select(Call.id, Call.ref, Call.version).where(
     Call.ref.in_(bindparam("refs", expanding=True))
 )
-_DROP_EVENTS = delete(CallEvent).where(CallEvent.call_id.in_(bindparam("ids", expanding=True)))
 _DROP_ATTEMPTS = delete(RoutingAttempt).where(
     RoutingAttempt.call_id.in_(bindparam("ids", expanding=True))
 )
@@ -69,13 +67,8 @@ def write_snapshots(conn: Connection, latest: dict[str, dict[str, Any]]) -> None
              if version == latest[ref]["version"]}  # fmt: skip
     if not fresh:
         return
-    ids = list(fresh.values())
-    conn.execute(_DROP_EVENTS, {"ids": ids})
-    conn.execute(_DROP_ATTEMPTS, {"ids": ids})
-    events = [row for ref, cid in fresh.items() for row in event_rows(cid, latest[ref])]
+    conn.execute(_DROP_ATTEMPTS, {"ids": list(fresh.values())})
     attempts = [row for ref, cid in fresh.items() for row in attempt_rows(cid, latest[ref])]
-    if events:
-        conn.execute(insert(CallEvent), events)
     if attempts:
         conn.execute(insert(RoutingAttempt), attempts)
 

@@ -27,7 +27,7 @@ from ivr.store import claims, history, loads, migrate, raw_sql
 from ivr.store.apply import apply_plan
 from ivr.store.db import Database
 from ivr.store.driver_values import CONVERTERS, Kind, kind_of, read_at
-from ivr.store.models import Call, CallEvent, RoutingAttempt, TargetClaim, TargetUsage
+from ivr.store.models import Call, RoutingAttempt, TargetClaim, TargetUsage
 from ivr.store.record_batch import write_snapshots
 from store_calls import core_reference
 from store_calls.support import CAPS_PLAN_YAML, RACE_AT
@@ -37,7 +37,7 @@ MENU = {
     "nodes": {"hi": {"type": "play", "prompt": "ivr-welcome", "next": "go"},
               "go": {"type": "route"}},
 }  # fmt: skip
-MODELS = (Call, CallEvent, RoutingAttempt, TargetUsage, TargetClaim)
+MODELS = (Call, RoutingAttempt, TargetUsage, TargetClaim)
 PG_ADMIN_DSN = os.environ.get("IVR_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
@@ -61,7 +61,14 @@ SAMPLES: dict[Kind, list[Any]] = {
     ],
     Kind.NUMBER: [None, Decimal("12.3456"), Decimal("0.001"), Decimal("-3"), Decimal(0)],
     Kind.FLAG: [None, True, False, 1, 0],
-    Kind.JSON: [None, [], {}, ["b", "a"], {"zip": "60601", "name": "Zoë", "n": [1, None]}],
+    Kind.JSON: [
+        None,
+        [],
+        {},
+        ["b", "a"],
+        {"zip": "60601", "name": "Zoë", "n": [1, None]},
+        [{"at": 1773171000.123, "kind": "ivr.digit", "detail": {"ok": True}}],
+    ],
 }
 DIALECTS = {"sqlite": sqlite.dialect(), "postgresql": pg_asyncpg.dialect()}
 
@@ -261,13 +268,15 @@ async def test_snapshots_written_through_both_paths_leave_identical_rows(
     assert got == expected
     assert await driver_rows(raw_db) == await driver_rows(core_db)
     calls = {row["ref"]: row for row in got["calls"]}
-    assert len(calls) == 6 and len(got["call_events"]) == 18 * 4 - 15 + 1 + 18
+    steps = sum(len(row["events"]) for row in got["calls"])
+    assert len(calls) == 6 and steps == 18 * 4 - 15 + 1 + 18
     first = next(row for row in got["calls"] if row["version"] == 3)  # the replay lost
     assert (first["tags"], first["gathered"]) == (["qualified", "repeat", "vip"],
                                                   {"zip": "90210", "name": "Zoë"})  # fmt: skip
     assert first["menu_version_id"] is not None and first["caller_name"] == "José Müller 東京"
     assert first["talk_s"] == Decimal("95.501") and first["revenue"] == Decimal("35.5")
     assert first["started_at"] == datetime(2026, 3, 10, 19, 30, 0, 123456, tzinfo=UTC)
+    assert first["events"] == story(0).snapshot()["events"][:3]  # the timeline cut to 3 steps
     unknown = next(row for row in got["calls"] if row["campaign_id"] is None)
     assert (unknown["tags"], unknown["gathered"], unknown["revenue"]) == ([], {}, None)
 

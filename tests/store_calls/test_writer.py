@@ -19,7 +19,7 @@ from ivr.calls.record import CallLog, Disposition
 from ivr.store import call_writer
 from ivr.store.db import Database
 from ivr.store.journal import JournalEntry
-from ivr.store.models import Call, CallEvent, RoutingAttempt
+from ivr.store.models import Call, RoutingAttempt
 from ivr.store.record_batch import write_snapshots
 from store_calls.support import Wiring, new_call, unwire, wire
 
@@ -50,15 +50,12 @@ def transactions(db: Database) -> Iterator[dict[str, int]]:
 async def stored(db: Database, ref: str) -> tuple[Call, list[str], list[str | None]]:
     async with db.read() as session:
         call = (await session.scalars(select(Call).where(Call.ref == ref))).one()
-        kinds = await session.scalars(
-            select(CallEvent.kind).where(CallEvent.call_id == call.id).order_by(CallEvent.seq)
-        )
         statuses = await session.scalars(
             select(RoutingAttempt.dial_status)
             .where(RoutingAttempt.call_id == call.id)
             .order_by(RoutingAttempt.seq)
         )
-        return call, list(kinds), list(statuses)
+        return call, [e["kind"] for e in call.events], list(statuses)
 
 
 async def call_count(db: Database) -> int:

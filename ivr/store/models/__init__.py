@@ -1,7 +1,7 @@
 """Every table of the switch. Import models from here; ``Base.metadata`` is the whole schema."""
 
 from ivr.store.models.base import NAMING_CONVENTION, Archivable, Base
-from ivr.store.models.calls import CALL_STATUSES, DATA_SOURCES, Call, CallEvent, RoutingAttempt
+from ivr.store.models.calls import CALL_STATUSES, DATA_SOURCES, Call, RoutingAttempt
 from ivr.store.models.config import (
     Buyer,
     Campaign,
@@ -26,7 +26,6 @@ __all__ = [
     "Base",
     "Buyer",
     "Call",
-    "CallEvent",
     "Campaign",
     "CampaignPublisher",
     "CampaignTarget",

@@ -1,8 +1,11 @@
-"""Calls, their event timeline and their routing attempts.
+"""Calls (each with its event timeline) and their routing attempts.
 
 A call row is written from two sources, the FastAGI session and the AMI stream; ``data_source``
 says which of them the row's facts came from. ``version`` grows with every snapshot written, so
 a snapshot replayed from the journal after a crash never overwrites a newer one.
+A call's timeline is one JSON value on its row (``events``), as the snapshot carries it: the
+record writer stores each call about twice, and one encoded value per write costs far less than
+deleting and inserting ~20 child rows each time (issue 5).
 Durations are seconds with milliseconds (Decimal); money is Decimal(12, 4).
 """
 
@@ -21,6 +24,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -78,22 +82,14 @@ class Call(Base):
     recording_path: Mapped[str | None] = mapped_column(String(500))
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     gathered: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The call's story step by step, in order, as CallLog.snapshot() lists it: {"at": epoch
+    # seconds to the ms, "kind": e.g. "ivr.digit", "dial.start", "hangup", "detail": {...}}.
+    # The server default is for rows written without the column (migration 0003 adds it).
+    events: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSON, default=list, server_default=text("'[]'")
+    )
     data_source: Mapped[str] = mapped_column(String(8), default="agi")
     status: Mapped[str] = mapped_column(String(8), default="open")
-
-
-class CallEvent(Base):
-    """One step of a call's story (``kind`` e.g. ``ivr.digit``, ``dial.start``, ``hangup``)."""
-
-    __tablename__ = "call_events"
-
-    call_id: Mapped[int] = mapped_column(
-        ForeignKey("calls.id", ondelete="CASCADE"), primary_key=True
-    )
-    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime())
-    kind: Mapped[str] = mapped_column(String(40))
-    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
 class RoutingAttempt(Base):
