@@ -39,6 +39,12 @@ async def upgrade(url: str, revision: str = "head") -> None:
     await _with_alembic(url, lambda config: command.upgrade(config, revision))
 
 
+async def downgrade(url: str, revision: str) -> None:
+    """Take the schema at ``url`` back down to ``revision``, data moved back where a migration
+    moved it (rolling back a release; the migration tests check each way)."""
+    await _with_alembic(url, lambda config: command.downgrade(config, revision))
+
+
 async def current(url: str) -> str | None:
     """The revision the database at ``url`` is at, or None for an empty database."""
     async with Database(url) as db, db.engine.connect() as conn:

@@ -137,6 +137,33 @@ async def test_each_snapshot_replaces_the_timeline(db: Database, wiring: Wiring)
     assert (kinds, statuses) == (["call.start"], ["NOANSWER"])
 
 
+async def test_the_stored_timeline_is_the_newest_snapshots_events(
+    db: Database, wiring: Wiring
+) -> None:
+    """The row's events are the newest version's list, exactly; an older version, later in
+    the journal or in the same batch, leaves them alone."""
+    call = new_call(1)
+    call.event(call.started_at + 1, "menu.step", node="welcome", result="played")
+    await wiring.store.checkpoint(call)  # version 1
+    assert await wiring.writer.flush(5)
+    old = call.snapshot()  # version 2, written after version 3 below
+    routed(call, "BUSY")
+    call.events[1].detail = {"node": "welcome", "result": "hangup"}
+    newest = call.snapshot()  # version 3
+    wiring.writer.submit(JournalEntry(-1, newest))
+    wiring.writer.submit(JournalEntry(-1, old))  # the same batch: the newest is kept
+    assert await wiring.writer.flush(5)
+    wiring.writer.submit(JournalEntry(-1, old))  # a later batch: refused by its version
+    assert await wiring.writer.flush(5)
+
+    row, _, _ = await stored(db, call.id)
+    assert row.version == 3
+    assert row.events == newest["events"] != old["events"]
+    assert [e["kind"] for e in row.events] == ["call.start", "menu.step", "dial.end"]
+    assert row.events[1] == {"at": round(call.started_at + 1, 3), "kind": "menu.step",
+                             "detail": {"node": "welcome", "result": "hangup"}}  # fmt: skip
+
+
 async def test_refused_snapshots_are_set_aside_and_the_rest_written(
     db: Database, wiring: Wiring, tmp_path: Path
 ) -> None:

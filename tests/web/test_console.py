@@ -9,6 +9,7 @@ import aiohttp
 import pytest
 
 from ivr.app import Switch
+from ivr.calls.record import CallLog
 from ivr.clock import ManualClock
 from ivr.settings import load_settings
 from ivr.sim.double import AsteriskDouble
@@ -66,3 +67,34 @@ async def test_health_and_json_api(running: tuple[Switch, str]) -> None:
     assert [c["caller_name"] for c in calls] == [HOSTILE_NAME]
     assert call["disposition"] == "unknown_number"
     assert [e["kind"] for e in call["events"]] == ["call.start", "attribution.unknown", "call.end"]
+
+
+async def test_one_call_shows_its_timeline_as_numbered_steps_with_iso_times(
+    running: tuple[Switch, str],
+) -> None:
+    """The body of one call keeps the shape it had when steps were rows: seq from 1, the
+    moment as an ISO UTC time (microseconds written out unless there are none), kind, detail."""
+    switch, web = running
+    call = CallLog("1795546900.1", "PJSIP/carrier-00000001", "+18005550199", "+13125550123",
+                   "Caller", 1795546900.0)  # fmt: skip
+    call.event(1795546900.0, "call.start", did="+18005550199")
+    call.event(1795546900.25, "menu.step", node="welcome", result="played")
+    call.event(1795546905.123, "hangup")
+    call.status = "closed"
+    await switch.store.checkpoint(call)
+    assert await switch.writer.flush(5)
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{web}/api/calls/{call.id}") as response:
+            body = await response.json()
+        async with http.get(f"{web}/api/calls", params={"uniqueid": call.uniqueid}) as response:
+            [listed] = await response.json()
+
+    assert body["events"] == [
+        {"seq": 1, "at": "2026-11-24T19:01:40+00:00", "kind": "call.start",
+         "detail": {"did": "+18005550199"}},
+        {"seq": 2, "at": "2026-11-24T19:01:40.250000+00:00", "kind": "menu.step",
+         "detail": {"node": "welcome", "result": "played"}},
+        {"seq": 3, "at": "2026-11-24T19:01:45.123000+00:00", "kind": "hangup", "detail": {}},
+    ]  # fmt: skip
+    assert set(body) == set(listed) | {"events", "attempts"}  # no timeline among the columns
+    assert "events" not in listed and listed["ref"] == call.id
