@@ -82,13 +82,19 @@ def open_call(env: AgiEnvironment, now: float) -> CallLog:
 async def _story(channel: CallChannel, call: CallLog, deps: CallDeps) -> None:
     view = deps.plan()
     campaign = _attribute(call, view)
-    await deps.store.checkpoint(call)  # the record exists before anything else happens
+    # The record exists before anything else happens to the call: durable before the caller
+    # is answered or rejected. Its write runs beside the screening read (one wait, not two).
+    opened = deps.store.checkpoint(call)
     if campaign is None:
+        await opened
         await _not_in_service(channel, call, deps)
         return
     caller = classify_caller(call.caller_raw, call.caller_name, channel.env.get("callingpres"))
     call.caller, call.caller_state = caller.number, caller.state
-    decision = await _screen(call, campaign, caller, deps)
+    try:
+        decision = await _screen(call, campaign, caller, deps)
+    finally:
+        await opened
     if not decision.accept:
         await _finish(channel, call, Disposition.REJECTED, deps, campaign)
         return

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from ivr.agi.channel import AgiChannel
 from ivr.calls import bridge
 from ivr.plans.schema import Campaign, Target
 from ivr.routing.facts import TargetLoad
@@ -173,3 +174,44 @@ async def test_nothing_is_sent_between_the_last_key_press_and_the_dial(harness: 
     ]  # fmt: skip
     assert call["disposition"] == "connected" and call["recording_path"] == call.recording_file
     assert call.seconds("talk_s") == Decimal("95.000")
+
+
+async def test_the_opened_record_goes_to_disk_beside_the_screening_read_and_before_the_answer(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One wait instead of two before the caller is answered: the caller's history is read
+    while the opened snapshot is written, and the answer still waits for it to be durable."""
+    steps: list[str] = []
+    append_soon, read_history = (
+        harness.switch.journal.append_soon, harness.switch.store.caller_history
+    )  # fmt: skip
+
+    def slow_first_append(data: dict[str, Any], then: Any = None) -> Any:
+        durable = append_soon(data, then)
+        if data["version"] != 1:
+            return durable
+
+        async def slow_disk() -> Any:
+            entry = await durable
+            await asyncio.sleep(0.05)
+            steps.append("opened durable")
+            return entry
+
+        return asyncio.ensure_future(slow_disk())
+
+    async def caller_history(*args: Any, **kwargs: Any) -> Any:
+        steps.append("history read")
+        return await read_history(*args, **kwargs)
+
+    async def answer(channel: AgiChannel) -> None:
+        steps.append("answer")
+        await real_answer(channel)
+
+    real_answer = AgiChannel.answer
+    monkeypatch.setattr(harness.switch.journal, "append_soon", slow_first_append)
+    monkeypatch.setattr(harness.switch.store, "caller_history", caller_history)
+    monkeypatch.setattr(AgiChannel, "answer", answer)
+    report = await harness.call(_ny_call(**{MAIN: flows.ANSWER_95}))
+
+    assert (await harness.stored(report))["disposition"] == "connected"
+    assert steps[:3] == ["history read", "opened durable", "answer"]
