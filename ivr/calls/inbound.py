@@ -10,7 +10,7 @@ Every path ends in ``_finish``: the record is closed with a disposition, checkpo
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 
 from ivr.agi.api import AgiConnectionLost, AgiEnvironment, CallChannel, ChannelHungUp
 from ivr.calls.bridge import BridgeOutcome, bridge_call
@@ -89,6 +89,25 @@ async def _story(channel: CallChannel, call: CallLog, deps: CallDeps) -> None:
         await opened
         await _not_in_service(channel, call, deps)
         return
+    # The targets' loads are read from here on, beside screening and the menu, so that no
+    # read sits between the last key press and the Dial (``_route``).
+    early_loads = asyncio.ensure_future(_read_loads(campaign, view, deps))
+    try:
+        await _serve(channel, call, campaign, view, opened, early_loads, deps)
+    finally:
+        early_loads.cancel()
+
+
+async def _serve(
+    channel: CallChannel,
+    call: CallLog,
+    campaign: Campaign,
+    view: PlanView,
+    opened: Awaitable[object],
+    early_loads: asyncio.Future[Loads],
+    deps: CallDeps,
+) -> None:
+    """Screen, answer, run the menu, route and bridge a call attributed to ``campaign``."""
     caller = classify_caller(call.caller_raw, call.caller_name, channel.env.get("callingpres"))
     call.caller, call.caller_state = caller.number, caller.state
     try:
@@ -100,16 +119,12 @@ async def _story(channel: CallChannel, call: CallLog, deps: CallDeps) -> None:
         return
     await channel.answer()
     call.answered_at = deps.clock.time()
-    early_loads = asyncio.ensure_future(_read_loads(campaign, view, deps))  # while the menu runs
-    try:
-        menu = await _run_menu(channel, call, campaign, view, caller, deps)
-        if menu is not None and menu.outcome is not MenuOutcome.ROUTE:
-            disposition = MENU_DISPOSITIONS.get(menu.disposition or "", Disposition.FAILED_IVR)
-            await _finish(channel, call, disposition, deps, campaign)
-            return
-        ranked = await _route(call, campaign, view, caller, early_loads, deps)
-    finally:
-        early_loads.cancel()
+    menu = await _run_menu(channel, call, campaign, view, caller, deps)
+    if menu is not None and menu.outcome is not MenuOutcome.ROUTE:
+        disposition = MENU_DISPOSITIONS.get(menu.disposition or "", Disposition.FAILED_IVR)
+        await _finish(channel, call, disposition, deps, campaign)
+        return
+    ranked = await _route(call, campaign, view, caller, early_loads, deps)
     bridged = await bridge_call(channel, call, campaign, ranked, deps)
     await _finish(channel, call, bridged.disposition, deps, campaign, bridged)
 
@@ -198,11 +213,11 @@ async def _route(
     early_loads: asyncio.Future[Loads],
     deps: CallDeps,
 ) -> list[RankedTarget]:
-    """Rank on the loads read while the menu ran, so no read sits between the last key press
-    and the Dial. Loads only exclude targets, and each claim checks its target's slot
-    atomically, so a target that filled up since is refused by its claim and the next one is
-    tried; a target the early loads exclude may have freed a slot since, so then the loads are
-    read again and the targets ranked on those."""
+    """Rank on the loads read while the call was screened and its menu ran, so no read sits
+    between the last key press and the Dial. Loads only exclude targets, and each claim checks
+    its target's slot atomically, so a target that filled up since is refused by its claim and
+    the next one is tried; a target the early loads exclude may have freed a slot since, so
+    then the loads are read again and the targets ranked on those."""
     facts = CallFacts.gather(utc_datetime(deps.clock), caller, call.gathered.get(ZIP_KEY),
                              call.tags)  # fmt: skip
     decision = rank_targets(campaign, view.targets, facts, await early_loads, deps.rng)

@@ -107,18 +107,21 @@ async def test_a_refused_claim_leaves_no_attempt_in_the_record(
 
 
 class LoadSpy:
-    """Wraps ``target_loads``: notes whether the menu had ended at each read, and can answer
-    the first read with every target full (as if they had been full when the menu began)."""
+    """Wraps ``target_loads``: notes whether the caller was answered and whether the menu had
+    ended at each read, and can answer the first read with every target full (as if they had
+    been full when the menu began)."""
 
     def __init__(self, harness: Harness, *, first_full: bool) -> None:
         self.harness, self.first_full = harness, first_full
         self.real = harness.switch.store.target_loads
+        self.answered: list[bool] = []
         self.menu_ended: list[bool] = []
 
     async def __call__(
         self, campaign: Campaign, targets: Sequence[Target], at: datetime
     ) -> Mapping[str, TargetLoad]:
         [call] = self.harness.switch.deps.live.values()
+        self.answered.append(call.answered_at is not None)
         self.menu_ended.append(getattr(call, "ivr_ended_at", None) is not None)
         if self.first_full and len(self.menu_ended) == 1:
             await asyncio.sleep(0)
@@ -126,7 +129,7 @@ class LoadSpy:
         return await self.real(campaign, targets, at)
 
 
-async def test_loads_are_read_while_the_menu_runs_and_not_again(
+async def test_loads_are_read_while_the_call_is_screened_and_not_again(
     harness: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     spy = LoadSpy(harness, first_full=False)
@@ -134,7 +137,7 @@ async def test_loads_are_read_while_the_menu_runs_and_not_again(
     report = await harness.call(_ny_call(**{MAIN: flows.ANSWER_95}))
 
     call = await harness.stored(report)
-    assert spy.menu_ended == [False]
+    assert spy.answered == [False] and spy.menu_ended == [False]
     assert call["disposition"] == "connected" and call["target_id"] == MAIN
 
 
@@ -146,6 +149,7 @@ async def test_a_target_full_when_the_menu_began_is_read_again_and_dialled(
     report = await harness.call(_ny_call(**{MAIN: flows.ANSWER_95}))
 
     call = await harness.stored(report)
+    assert spy.answered == [False, True]
     assert spy.menu_ended == [False, True]  # the early read excluded targets: read again
     [route] = call.events_of("route.decision")
     assert MAIN not in {e["target"] for e in route["excluded"]}
