@@ -102,7 +102,8 @@ class Harness:
 
     async def load_of(self, target_id: str) -> TargetLoad:
         """The target's live claims and connected calls in its current periods, as routing
-        reads them now."""
+        reads them now, once the releases handed to the store have landed."""
+        await self.switch.store.settle()
         view = self.switch.plan.view
         campaign = view.campaigns["auto-insurance"]
         at = datetime.fromtimestamp(self.clock.time(), UTC)
