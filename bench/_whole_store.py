@@ -45,8 +45,5 @@ class NoopCallStore:
     async def release(self, call_id: str, target_id: str, *, connected: bool) -> None:
         return None
 
-    def release_soon(self, call_id: str, target_id: str, *, connected: bool) -> None:
-        return None
-
     async def close_orphan(self, uniqueid: str, cause: str, ended_at: float) -> bool:
         return False

@@ -116,9 +116,7 @@ async def _dial_claimed(
         )
         connected = result.answered
     finally:
-        # Not waited for: the caller gains nothing from it (group commit made each call wait
-        # for the write queue's turn and batch), and the store sees it through, outages too.
-        deps.store.release_soon(call.id, target.id, connected=connected)
+        await deps.store.release(call.id, target.id, connected=connected)
     _fill_attempt(call, attempt, result, recording)
     return result
 

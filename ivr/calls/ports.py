@@ -41,11 +41,6 @@ class CallStore(Protocol):
         """Give the concurrency slot back; keep the cap slot only if the call connected."""
         ...
 
-    def release_soon(self, call_id: str, target_id: str, *, connected: bool) -> None:
-        """``release``, handed off: the call goes on at once and the store gives the slot
-        back behind it (a store waits for its releases before it closes)."""
-        ...
-
     async def close_orphan(self, uniqueid: str, cause: str, ended_at: float) -> bool:
         """Close the record of a call whose session is gone; True if one was open."""
         ...

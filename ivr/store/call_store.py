@@ -203,18 +203,6 @@ class SqlCallStore:
         if not await self._give_back(pending):
             self._pending_releases.append(pending)
 
-    def release_soon(self, call_id: str, target_id: str, *, connected: bool) -> None:
-        """The release is queued before this returns (in the caller's turn, so no later claim
-        of this process can overtake it); ``settle`` waits for it, and one that meets an
-        outage is kept for the retries, as with ``release``."""
-        counters = self._claims.pop((call_id, target_id), None)
-        if counters is None:
-            return
-        pending = PendingRelease(call_id, target_id, counters, connected)
-        job = claims.GiveBack(call_id, target_id, tuple(counters), connected)
-        self._in_background(self._release_behind(self._db.writes.submit(job, order=target_id),
-                                                 pending))  # fmt: skip
-
     async def retry_releases(self) -> int:
         """Give back the slots of releases that failed during an outage; returns how many are
         still pending."""
@@ -270,17 +258,12 @@ class SqlCallStore:
         return True
 
     async def _release_behind(self, landed: asyncio.Future[Any], pending: PendingRelease) -> None:
-        """Nobody waits for this release: see it through here (as ``_give_back`` would)."""
         try:
             await landed
-        except Exception as exc:  # any: nobody else will hear of it
-            if refused_by_database(exc) or not isinstance(exc, DB_ERRORS):
-                log.error("a release failed: a bug, not an outage", exc_info=exc)
-                return
-            self._note_outage("release", exc)
-            self._pending_releases.append(pending)
-            return
-        self._database_answered("release")
+        except DB_ERRORS as exc:
+            if not refused_by_database(exc):
+                self._note_outage("release", exc)
+                self._pending_releases.append(pending)
 
     def _in_background(self, work: Awaitable[None]) -> None:
         task = asyncio.ensure_future(work)

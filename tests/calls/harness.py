@@ -102,8 +102,7 @@ class Harness:
 
     async def load_of(self, target_id: str) -> TargetLoad:
         """The target's live claims and connected calls in its current periods, as routing
-        reads them now, once the releases handed to the store have landed."""
-        await self.switch.store.settle()
+        reads them now."""
         view = self.switch.plan.view
         campaign = view.campaigns["auto-insurance"]
         at = datetime.fromtimestamp(self.clock.time(), UTC)
