@@ -9,13 +9,12 @@ A counter is (period kind, period key) and, to take a slot, its cap.
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import Connection
 
-from ivr.store import raw_sql
+from ivr.store import json_text, raw_sql
 from ivr.store.driver_values import Kind
 from ivr.store.raw_sql import Sql
 
@@ -59,7 +58,7 @@ def pg_release(
 
 def pg_batch(conn: Connection, changes: Sequence[dict[str, object]]) -> list[int]:
     """Claims and releases in one ``ivr_batch`` statement; one answer each, in order."""
-    text = json.dumps(changes, separators=(",", ":"))
+    text = json_text.dumps(changes)
     [(answers,)] = raw_sql.fetch(conn, _PG_BATCH, (text,))
     return [int(answer) for answer in answers]
 

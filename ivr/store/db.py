@@ -39,6 +39,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from ivr.store import json_text
 from ivr.store.sqlite_runner import SqliteRunner
 from ivr.store.write_queue import WriteQueue
 
@@ -95,7 +96,9 @@ class Database:
             self._sqlite_writes = self._sqlite_runner(immediate=True)
             self._sqlite_reads = self._sqlite_runner(immediate=False)
         else:
-            self._engine = create_async_engine(self.url, echo=self._echo, pool_pre_ping=True)
+            self._engine = create_async_engine(
+                self.url, echo=self._echo, pool_pre_ping=True, json_serializer=json_text.dumps
+            )
             # The call path's reads and write batches get a pool of their own, without the
             # pre-ping: it costs BEGIN, SELECT and ROLLBACK at every checkout, i.e. on every read
             # and write batch of every call. A pooled connection found dead fails its statement
@@ -106,7 +109,11 @@ class Database:
             # call path opened and closed a PostgreSQL connection every few calls (a backend
             # process each, and every statement prepared again on it).
             self._call_path = create_async_engine(
-                self.url, echo=self._echo, pool_size=CALL_PATH_POOL_SIZE, max_overflow=0
+                self.url,
+                echo=self._echo,
+                pool_size=CALL_PATH_POOL_SIZE,
+                max_overflow=0,
+                json_serializer=json_text.dumps,
             )
             self._autocommit_reads = self._call_path.execution_options(isolation_level="AUTOCOMMIT")
         self._read_sessions = async_sessionmaker(self._engine, expire_on_commit=False)
@@ -184,7 +191,7 @@ def _sqlite_engine(url: str, *, echo: bool, busy_ms: int) -> AsyncEngine:
     database = make_url(url).database
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, echo=echo)
+    engine = create_async_engine(url, echo=echo, json_serializer=json_text.dumps)
     event.listen(engine.sync_engine, "connect", functools.partial(_sqlite_on_connect, busy_ms))
     event.listen(engine.sync_engine, "begin", _sqlite_on_begin)
     return engine

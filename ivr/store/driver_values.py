@@ -1,7 +1,7 @@
 """Values as SQLAlchemy's column types would hand them to the driver, for the driver SQL of the
 call path (``ivr.store.raw_sql``), per database: ``UTCDateTime`` (SQLite: SQLAlchemy's text
 form of the UTC time; PostgreSQL: an aware UTC datetime), ``Numeric`` (SQLite: a float),
-``Boolean`` (strict; SQLite: 0 or 1) and ``JSON`` (``json.dumps``, None included).
+``Boolean`` (strict; SQLite: 0 or 1) and ``JSON`` (``json_text.dumps``, None included).
 ``tests/store_calls/test_raw_sql.py`` checks every column of the call path's tables against
 SQLAlchemy's own bind processors, so a change on either side shows.
 """
@@ -9,7 +9,6 @@ SQLAlchemy's own bind processors, so a change on either side shows.
 from __future__ import annotations
 
 import enum
-import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Numeric, String, Table
 from sqlalchemy.types import Integer, TypeEngine
 
+from ivr.store import json_text
 from ivr.store.types import UTCDateTime, as_utc
 
 SQLITE = "sqlite"
@@ -97,8 +97,8 @@ def _postgres_flag(value: Any) -> bool | None:
 
 def _json(value: Any) -> str:
     """SQLAlchemy's JSON type serializes None too (``'null'``: the columns are not
-    ``none_as_null``); neither database engine is given a serializer of its own."""
-    return json.dumps(value)
+    ``none_as_null``), with the engines' serializer, ``json_text.dumps``."""
+    return json_text.dumps(value)
 
 
 CONVERTERS: dict[str, dict[Kind, Convert | None]] = {

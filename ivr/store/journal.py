@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ivr.store import json_text
+
 log = logging.getLogger(__name__)
 
 SEGMENT_GLOB = "journal-*.jsonl"
@@ -116,7 +118,7 @@ class Journal:
         if self._in_segment >= self._segment_entries:
             self._segment += 1
             self._in_segment = 0
-        line = json.dumps(data, separators=(",", ":"), default=str).encode() + b"\n"
+        line = json_text.dumps_bytes(data, default=str) + b"\n"
         done: Fut[JournalEntry] = asyncio.get_running_loop().create_future()
         segment = self._segment
         self._in_segment += 1

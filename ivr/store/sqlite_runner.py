@@ -29,6 +29,8 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
+from ivr.store import json_text
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 SQLITE_BUSY = 5
@@ -167,7 +169,11 @@ def _engine(
     """One connection of the standard library driver (used by one thread at a time)."""
     sync_url = make_url(url).set(drivername="sqlite")
     engine = create_engine(
-        sync_url, pool_size=1, max_overflow=0, connect_args={"check_same_thread": False}
+        sync_url,
+        pool_size=1,
+        max_overflow=0,
+        connect_args={"check_same_thread": False},
+        json_serializer=json_text.dumps,
     )
     event.listen(engine, "connect", functools.partial(on_connect, busy_ms))
     if not autocheckpoint:

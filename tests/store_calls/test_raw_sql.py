@@ -23,7 +23,7 @@ from sqlalchemy.dialects.postgresql import asyncpg as pg_asyncpg
 from ivr.calls.record import CallLog, Disposition
 from ivr.plans.schema import Plan
 from ivr.screening.rules import CallerHistory
-from ivr.store import claims, history, loads, migrate, raw_sql
+from ivr.store import claims, history, json_text, loads, migrate, raw_sql
 from ivr.store.apply import apply_plan
 from ivr.store.db import Database
 from ivr.store.driver_values import CONVERTERS, Kind, kind_of, read_at
@@ -70,7 +70,11 @@ SAMPLES: dict[Kind, list[Any]] = {
         [{"at": 1773171000.123, "kind": "ivr.digit", "detail": {"ok": True}}],
     ],
 }
-DIALECTS = {"sqlite": sqlite.dialect(), "postgresql": pg_asyncpg.dialect()}
+# As the app's engines configure them (``ivr.store.db``): JSON text from ``json_text.dumps``.
+DIALECTS = {
+    "sqlite": sqlite.dialect(json_serializer=json_text.dumps),
+    "postgresql": pg_asyncpg.dialect(json_serializer=json_text.dumps),
+}
 
 
 @pytest.mark.parametrize("dialect_name", DIALECTS)
