@@ -171,22 +171,51 @@ def rank_targets(
         raise ValueError("CallFacts.at must be timezone-aware (UTC)")
     decision = RoutingDecision()
     candidates: list[RankedTarget] = []
-    seen: set[str] = set()
     local_times = _LocalTimes(facts.at)
-    for link in campaign.targets:
-        if link.target in seen:
-            continue
-        seen.add(link.target)
-        target = targets.get(link.target)
+    for link in _links(campaign, targets):
         if not campaign.enabled:
             found: Exclusion | None = Exclusion("", ExclusionReason.CAMPAIGN_DISABLED, "off")
-        elif target is None:
+        elif link.ranked is None:
             found = Exclusion("", ExclusionReason.UNKNOWN_TARGET, "not defined in the plan")
         else:
-            found = _exclusion(target, facts, loads.get(link.target, NO_LOAD), local_times)
+            target = link.ranked.target
+            found = _exclusion(target, facts, loads.get(link.target_id, NO_LOAD), local_times)
         if found is not None:
-            decision.excluded.append(Exclusion(link.target, found.reason, found.detail))
-        elif target is not None:
-            candidates.append(_ranked(link, target))
+            decision.excluded.append(Exclusion(link.target_id, found.reason, found.detail))
+        elif link.ranked is not None:
+            candidates.append(link.ranked)
     decision.ranked = _order(candidates, rng)
     return decision
+
+
+@dataclass(frozen=True, slots=True)
+class _Link:
+    """A campaign's target as every decision sees it: its first link wins, priority and weight
+    resolved; ``ranked`` is None when the plan does not define the target."""
+
+    target_id: str
+    ranked: RankedTarget | None
+
+
+LINKS_CACHE_LIMIT = 10_000
+_links_cache: dict[int, tuple[Campaign, Mapping[str, Target], tuple[_Link, ...]]] = {}
+
+
+def _links(campaign: Campaign, targets: Mapping[str, Target]) -> tuple[_Link, ...]:
+    """Built once per (campaign, targets) pair, as ``compiled`` builds a target's data: plan
+    models are frozen and a plan's target mapping is replaced whole, never changed. Entries
+    hold both objects, so an id cannot be reused while its entry exists."""
+    entry = _links_cache.get(id(campaign))
+    if entry is not None and entry[0] is campaign and entry[1] is targets:
+        return entry[2]
+    if len(_links_cache) >= LINKS_CACHE_LIMIT:
+        _links_cache.clear()
+    links: dict[str, _Link] = {}
+    for link in campaign.targets:
+        if link.target not in links:
+            target = targets.get(link.target)
+            ranked = _ranked(link, target) if target is not None else None
+            links[link.target] = _Link(link.target, ranked)
+    built = tuple(links.values())
+    _links_cache[id(campaign)] = (campaign, targets, built)
+    return built

@@ -309,3 +309,18 @@ def test_weights_never_cross_priorities_and_seed_decides() -> None:
     orders = {tuple(r.target_id for r in decide(many, seed=s).ranked) for s in range(20)}
     assert len(orders) > 1
     assert decide(many, seed=3).ranked == decide(many, seed=3).ranked
+
+
+def test_a_new_plan_is_routed_on_its_own_targets_not_on_the_last_one() -> None:
+    """The campaign's resolved links are built once per (campaign, targets); a plan apply
+    brings a new targets mapping, and the next decision sees it."""
+    campaign = make_campaign("a", "b")
+    rng = random.Random(1)
+    facts = CallFacts(at=MONDAY_NOON_UTC)
+    first = {"a": make_target("a"), "b": make_target("b")}
+    ranked = rank_targets(campaign, first, facts, {}, rng).ranked
+    assert {r.target_id for r in ranked} == {"a", "b"}
+    second = {"a": make_target("a", priority=7)}  # b is gone, a has a new priority
+    decision = rank_targets(campaign, second, facts, {}, rng)
+    assert [(r.target_id, r.priority) for r in decision.ranked] == [("a", 7)]
+    assert [(e.target_id, e.reason) for e in decision.excluded] == [("b", R.UNKNOWN_TARGET)]
