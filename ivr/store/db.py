@@ -9,7 +9,8 @@ SQLite needs care to be safe under concurrency:
   one of them with "database is locked". IMMEDIATE takes the write lock at BEGIN, so
   read-then-write transactions run one after the other. Reads use a plain BEGIN.
 The driver's own transaction handling is switched off (``isolation_level = None``) and
-SQLAlchemy's ``begin`` event emits our BEGIN: the recipe of the SQLAlchemy SQLite docs.
+SQLAlchemy's ``begin`` event emits our BEGIN: the recipe of the SQLAlchemy SQLite docs (the call
+path's runner has its dialect emit it instead, which costs less: ``ivr.store.sqlite_runner``).
 
 The call path's writes (claims, releases, call records) go through ``writes``, the group commit
 queue (``ivr.store.write_queue``), and its reads through ``read_sync``: on SQLite both use
@@ -126,7 +127,6 @@ class Database:
             busy_ms=self.busy_timeout_ms,
             immediate=immediate,
             on_connect=_sqlite_on_connect,
-            on_begin=_sqlite_begin_immediate if immediate else _sqlite_on_begin,
         )
 
     async def close(self) -> None:
@@ -214,10 +214,6 @@ def _sqlite_on_connect(busy_ms: int, dbapi_connection: Any, _record: Any) -> Non
         cursor.execute("PRAGMA foreign_keys=ON")
     finally:
         cursor.close()
-
-
-def _sqlite_begin_immediate(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _sqlite_on_begin(connection: Connection) -> None:

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Connection, event, text
 from sqlalchemy.exc import OperationalError
 
-from ivr.store.db import _sqlite_begin_immediate, _sqlite_on_begin, _sqlite_on_connect
+from ivr.store.db import _sqlite_on_connect
 from ivr.store.sqlite_runner import SqliteRunner, is_busy
 
 
@@ -30,9 +30,8 @@ def database(tmp_path: Path) -> Path:
 
 
 def _runner(path: Path, *, immediate: bool) -> SqliteRunner:
-    on_begin = _sqlite_begin_immediate if immediate else _sqlite_on_begin
     return SqliteRunner(f"sqlite:///{path}", busy_ms=1000, immediate=immediate,
-                        on_connect=_sqlite_on_connect, on_begin=on_begin)  # fmt: skip
+                        on_connect=_sqlite_on_connect)  # fmt: skip
 
 
 Counted = tuple[SqliteRunner, list[int]]  # the runner, one entry per pool checkout
@@ -115,3 +114,29 @@ def test_a_read_leaves_no_snapshot_open(database: Path) -> None:
 
 def _read_counts(conn: Connection) -> list[tuple[int]]:
     return [(int(row[0]),) for row in conn.execute(text("SELECT v FROM counts"))]
+
+
+def _other_writer_is_locked_out(path: Path) -> bool:
+    with contextlib.closing(sqlite3.connect(path, timeout=0, isolation_level=None)) as other:
+        try:
+            other.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            assert "locked" in str(exc)
+            return True
+        other.execute("ROLLBACK")
+        return False
+
+
+@pytest.mark.parametrize("immediate", [True, False])
+def test_write_transactions_hold_the_write_lock_from_their_begin(
+    database: Path, immediate: bool
+) -> None:
+    """The runner's dialect begins a write transaction IMMEDIATE (before its first statement)
+    and a read transaction deferred (it takes no write lock)."""
+
+    def read_then_look(conn: Connection) -> bool:
+        conn.execute(text("SELECT 1"))  # inside the transaction, whatever began it
+        return _other_writer_is_locked_out(database)
+
+    with _runner_counting_checkouts(database, immediate=immediate) as (runner, _):
+        assert runner.run_inline(read_then_look) is immediate
