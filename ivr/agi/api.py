@@ -10,7 +10,7 @@ so the end of a call can still be read and recorded.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 
@@ -93,16 +93,6 @@ class DigitInput:
 
     digits: str
     timed_out: bool
-
-
-@dataclass(slots=True)
-class CommandRecord:
-    """One command and its reply, kept per call for the debug log and tests."""
-
-    command: str
-    reply: str
-    elapsed_s: float
-    extra: list[str] = field(default_factory=list)
 
 
 class CallChannel(Protocol):

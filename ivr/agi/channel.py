@@ -26,7 +26,6 @@ from ivr.agi.api import (
     AgiEnvironment,
     AgiTimeout,
     ChannelHungUp,
-    CommandRecord,
     DigitInput,
     Playback,
 )
@@ -34,7 +33,6 @@ from ivr.agi.connection import AgiConnection
 from ivr.agi.quoting import build_command
 from ivr.agi.replies import (
     DEAD_CHANNEL,
-    HANGUP_LINE,
     AgiReply,
     MalformedReply,
     is_last_line,
@@ -69,13 +67,12 @@ def _digit(result: int) -> str | None:
 
 
 class AgiChannel:
-    """What a call handler talks to. ``records`` lists every command and reply of the call."""
+    """What a call handler talks to: one FastAGI session's commands, one at a time."""
 
     def __init__(
         self, env: AgiEnvironment, connection: AgiConnection, *, command_timeout_s: float
     ) -> None:
         self.env = env
-        self.records: list[CommandRecord] = []
         self._conn = connection
         self._timeout_s = command_timeout_s
         self._dead_reply = False  # a 511 came back
@@ -108,9 +105,7 @@ class AgiChannel:
             raise ChannelHungUp(f"{' '.join(words)}: the caller hung up")
         line = build_command(words, args)
         conn = self._conn
-        hangup_before = conn.hangup_seen
-        started = conn.loop_time()
-        deadline = started + (self._timeout_s if timeout_s is None else timeout_s)
+        deadline = conn.loop_time() + (self._timeout_s if timeout_s is None else timeout_s)
         conn.send(line)
         if self._debug:
             log.debug("%s >> %r", self.env.uniqueid, line)
@@ -120,8 +115,9 @@ class AgiChannel:
             lines = await self._read_block(first, code, deadline) if more else (first,)
             reply = parse_reply(lines, code)
         except (AgiTimeout, MalformedReply) as exc:
-            self._give_up(line, started, exc)
-        self._record(line, reply, started, conn.hangup_seen and not hangup_before)
+            self._give_up(line, exc)
+        if self._debug:
+            log.debug("%s << %r", self.env.uniqueid, reply.lines)
         if reply.code == 200:
             return reply
         if reply.code == DEAD_CHANNEL:
@@ -138,27 +134,12 @@ class AgiChannel:
             if is_last_line(code, line):
                 return tuple(lines)
 
-    def _give_up(self, line: bytes, started: float, exc: Exception) -> NoReturn:
+    def _give_up(self, line: bytes, exc: Exception) -> NoReturn:
         """No (usable) reply: the reply stream is out of step, so the call is over."""
         self._conn.abort()
-        self.records.append(CommandRecord(line[:-1].decode(), "", self._elapsed(started), []))
         if isinstance(exc, AgiTimeout):
             raise AgiTimeout(f"{line[:-1].decode()!r}: no reply in time") from None
         raise AgiCommandError(line[:-1].decode(), 0, str(exc)) from None
-
-    def _record(self, line: bytes, reply: AgiReply, started: float, hangup_pushed: bool) -> None:
-        lines = reply.lines
-        extra = list(lines[1:]) if len(lines) > 1 else []
-        if hangup_pushed:
-            extra.append(HANGUP_LINE)
-        self.records.append(
-            CommandRecord(line[:-1].decode(), lines[0], self._elapsed(started), extra)
-        )
-        if self._debug:
-            log.debug("%s << %r", self.env.uniqueid, lines)
-
-    def _elapsed(self, started: float) -> float:
-        return self._conn.loop_time() - started
 
     # --- CallChannel ------------------------------------------------------------------------
 
