@@ -32,7 +32,7 @@ from ivr.store.call_rows import attempt_rows, call_row
 from ivr.store.db import Database
 from ivr.store.errors import DB_ERRORS, first_line, refused_by_database
 from ivr.store.journal import Journal, JournalEntry
-from ivr.store.record_batch import write_snapshots
+from ivr.store.record_batch import MenuVersionIds, write_snapshots
 
 __all__ = ["DB_ERRORS", "CallWriter", "refused_by_database"]
 log = logging.getLogger(__name__)
@@ -71,6 +71,7 @@ class CallWriter:
         # (docs/dependencies.md): short jobs keep claims and reads moving.
         self._calls_per_job = calls_per_job
         self._queue: list[JournalEntry] = []
+        self._menu_versions: MenuVersionIds = {}  # row ids found so far (write_snapshots)
         self._wakeup = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
@@ -213,7 +214,8 @@ class CallWriter:
                 await self._pace(last_job_s)
             chunk = dict(latest[start : start + self._calls_per_job])
             started = time.perf_counter()
-            await self._db.writes.run(functools.partial(write_snapshots, latest=chunk), bulk=True)
+            job = functools.partial(write_snapshots, latest=chunk, known=self._menu_versions)
+            await self._db.writes.run(job, bulk=True)
             last_job_s = time.perf_counter() - started
         self.written += len(latest)
 

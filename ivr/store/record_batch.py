@@ -20,10 +20,15 @@ from ivr.store import claims, record_sql
 from ivr.store.call_rows import attempt_rows, call_row
 from ivr.store.models import Call
 
+MenuVersionIds = dict[tuple[str | None, int | None], int]
 
-def write_snapshots(conn: Connection, latest: dict[str, dict[str, Any]]) -> None:
-    """Store ``latest`` (call ref -> its newest snapshot in this batch)."""
-    versions = _menu_version_ids(conn, latest.values())
+
+def write_snapshots(
+    conn: Connection, latest: dict[str, dict[str, Any]], known: MenuVersionIds | None = None
+) -> None:
+    """Store ``latest`` (call ref -> its newest snapshot in this batch). ``known``: menu
+    version row ids found by earlier batches on this database (found ones are added)."""
+    versions = _menu_version_ids(conn, latest.values(), {} if known is None else known)
     rows = [call_row(s, versions.get((s.get("menu_id"), s.get("menu_version"))))
             for s in latest.values()]  # fmt: skip
     record_sql.upsert_calls(conn, rows)
@@ -34,10 +39,15 @@ def write_snapshots(conn: Connection, latest: dict[str, dict[str, Any]]) -> None
 
 
 def _menu_version_ids(
-    conn: Connection, snaps: Iterable[dict[str, Any]]
-) -> dict[tuple[str | None, int | None], int]:
+    conn: Connection, snaps: Iterable[dict[str, Any]], known: MenuVersionIds
+) -> MenuVersionIds:
+    """A menu version's row never changes once applied (calls refer to it), so each is read
+    once per writer instead of once per batch."""
     wanted = {(s.get("menu_id"), s.get("menu_version")) for s in snaps if s.get("menu_version")}
-    return record_sql.menu_version_ids(conn, wanted)
+    missing = wanted - known.keys()
+    if missing:
+        known.update(record_sql.menu_version_ids(conn, missing))
+    return known
 
 
 def _replace_attempts(

@@ -17,11 +17,13 @@ from sqlalchemy import Connection, event, func, select
 
 from ivr.calls.record import CallLog, Disposition
 from ivr.store import call_writer
+from ivr.store.apply import apply_plan
 from ivr.store.db import Database
 from ivr.store.journal import JournalEntry
 from ivr.store.models import Call, RoutingAttempt
 from ivr.store.record_batch import write_snapshots
 from store_calls.support import Wiring, new_call, unwire, wire
+from store_calls.test_raw_sql import menu_plan
 
 
 @contextmanager
@@ -214,10 +216,10 @@ async def test_sqlite_writer_leaves_the_loop_to_calls_between_its_jobs(
         pytest.skip("PostgreSQL's server does the work: nothing to leave to the calls")
     spans: list[tuple[float, float]] = []
 
-    def slow_write(conn: Connection, latest: dict[str, dict[str, Any]]) -> None:
+    def slow_write(conn: Connection, latest: dict[str, dict[str, Any]], known: Any) -> None:
         started = time.perf_counter()
         time.sleep(0.02)  # a job holding the loop's thread for 20 ms
-        write_snapshots(conn, latest)
+        write_snapshots(conn, latest, known)
         spans.append((started, time.perf_counter()))
 
     monkeypatch.setattr(call_writer, "write_snapshots", slow_write)
@@ -232,4 +234,33 @@ async def test_sqlite_writer_leaves_the_loop_to_calls_between_its_jobs(
     assert wiring.writer.written == 3 and await call_count(db) == 3
     gaps = [later[0] - earlier[1] for earlier, later in itertools.pairwise(spans)]
     assert len(gaps) == 2 and all(gap >= 0.018 for gap in gaps), gaps
+    await unwire(wiring)
+
+
+async def test_a_menu_versions_row_id_is_read_once_per_writer(db: Database, tmp_path: Path) -> None:
+    """A menu version's row never changes once applied: batch after batch, the writer reads
+    its id once, and every record still refers to it."""
+    await apply_plan(db, menu_plan())
+    wiring = await wire(db, tmp_path / "spool")
+    lookups: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if "FROM menu_versions" in statement:
+            lookups.append(statement)
+
+    for engine in db.writes.sync_engines:
+        event.listen(engine, "before_cursor_execute", note)
+    try:
+        for n in range(3):  # three batches: each flushed before the next call
+            call = new_call(n)
+            call.menu_id, call.menu_version = "menu", 1
+            await wiring.store.checkpoint(call)
+            assert await wiring.writer.flush(5)
+    finally:
+        for engine in db.writes.sync_engines:
+            event.remove(engine, "before_cursor_execute", note)
+    async with db.read() as session:
+        ids = (await session.scalars(select(Call.menu_version_id))).all()
+    assert len(ids) == 3 and None not in ids and len(set(ids)) == 1
+    assert len(lookups) == 1
     await unwire(wiring)
