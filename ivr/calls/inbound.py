@@ -82,18 +82,16 @@ def open_call(env: AgiEnvironment, now: float) -> CallLog:
 async def _story(channel: CallChannel, call: CallLog, deps: CallDeps) -> None:
     view = deps.plan()
     campaign = _attribute(call, view)
-    # The record exists before anything else happens to the call: durable before the caller
-    # is answered or rejected. Its write runs beside the screening read (one wait, not two).
-    opened = deps.store.checkpoint(call)
     if campaign is None:
-        await opened
+        await deps.store.checkpoint(call)  # the record exists before anything else happens
         await _not_in_service(channel, call, deps)
         return
     # The targets' loads are read from here on, beside screening and the menu, so that no
     # read sits between the last key press and the Dial (``_route``).
     early_loads = asyncio.ensure_future(_read_loads(campaign, view, deps))
     try:
-        await _serve(channel, call, campaign, view, opened, early_loads, deps)
+        # The opened record's checkpoint, unnamed here: _serve lets go of it once durable.
+        await _serve(channel, call, campaign, view, deps.store.checkpoint(call), early_loads, deps)
     finally:
         early_loads.cancel()
 
@@ -107,13 +105,18 @@ async def _serve(
     early_loads: asyncio.Future[Loads],
     deps: CallDeps,
 ) -> None:
-    """Screen, answer, run the menu, route and bridge a call attributed to ``campaign``."""
+    """Screen, answer, run the menu, route and bridge a call attributed to ``campaign``.
+
+    ``opened``: the checkpoint of the record as the call began. The record exists before
+    anything else happens to the call: durable before the caller is answered or rejected; its
+    write runs beside the screening read (one wait, not two)."""
     caller = classify_caller(call.caller_raw, call.caller_name, channel.env.get("callingpres"))
     call.caller, call.caller_state = caller.number, caller.state
     try:
         decision = await _screen(call, campaign, caller, deps)
     finally:
         await opened
+    del opened  # its result holds the opened snapshot: not for the whole call (held calls)
     if not decision.accept:
         await _finish(channel, call, Disposition.REJECTED, deps, campaign)
         return
