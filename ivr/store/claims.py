@@ -79,18 +79,21 @@ def take(
     so it cannot roll back: a partial take is undone here, in the same transaction, before
     anyone else can see it (SQLite: BEGIN IMMEDIATE; PostgreSQL: the target's lock).
 
-    Three statements whatever the number of counters (this runs on every routed call): create
-    the counter rows that do not exist yet, add one to every counter still below its cap in ONE
-    conditional UPDATE that returns the counters it took, and record the claim. PostgreSQL does
-    all of it in one call of ``ivr_claim`` (``ivr.store.pg_routines``). The statements are in
-    ``ivr.store.claim_sql``."""
+    Two statements whatever the number of counters (this runs on every routed call): add one
+    to every counter still below its cap in ONE conditional UPDATE that returns the counters it
+    took, and record the claim. A counter it did not take may not exist yet (the first claim of
+    a period): those rows are created and tried once more, in the same transaction, so the
+    common case pays no insert. PostgreSQL does all of it in one call of ``ivr_claim``
+    (``ivr.store.pg_routines``). The statements are in ``ivr.store.claim_sql``."""
     wanted = [(c.kind, c.key, c.cap) for c in counters]
     if conn.dialect.name == "postgresql":
         full_at = claim_sql.pg_claim(conn, call_ref, target_id, wanted, at)
         return counters[full_at - 1] if full_at else None
     if counters:
-        claim_sql.create_counters(conn, target_id, [(c.kind, c.key) for c in counters])
         taken = claim_sql.take_slots(conn, target_id, wanted)
+        if len(taken) != len(counters):
+            missed = [c for c in counters if (c.kind, c.key) not in taken]
+            taken |= _create_and_take(conn, target_id, missed)
         if len(taken) != len(counters):
             full = next(c for c in counters if (c.kind, c.key) not in taken)
             undo = [(c.kind, c.key) for c in counters if (c.kind, c.key) in taken]
@@ -99,6 +102,15 @@ def take(
             return full
     claim_sql.insert_claim(conn, call_ref, target_id, at)
     return None
+
+
+def _create_and_take(
+    conn: Connection, target_id: str, counters: Sequence[Counter]
+) -> set[tuple[str, str]]:
+    """The counters a first take missed: created if they did not exist, then taken if below
+    their caps (a full one is simply not taken again)."""
+    claim_sql.create_counters(conn, target_id, [(c.kind, c.key) for c in counters])
+    return claim_sql.take_slots(conn, target_id, [(c.kind, c.key, c.cap) for c in counters])
 
 
 # On PostgreSQL, a statement that updates several rows locks them in the order its plan scans

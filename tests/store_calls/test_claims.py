@@ -7,7 +7,8 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select, update
+import pytest
+from sqlalchemy import event, func, select, update
 
 from ivr.plans.schema import Campaign, Plan, Target
 from ivr.store import claims
@@ -226,3 +227,30 @@ async def test_slow_claims_are_refused_not_granted_past_the_cap(
         assert store.pending_releases == 0 and store.degraded_claims == 0
     finally:
         await unwire(wiring)
+
+
+async def test_sqlite_counter_rows_are_created_by_a_periods_first_claim_only(
+    db: Database, plan: Plan, wiring: Wiring
+) -> None:
+    """The common claim runs no INSERT into the counters: it takes them in one UPDATE, and
+    only a counter that UPDATE missed is created (then taken), as the first claim of a period."""
+    if not db.is_sqlite:
+        pytest.skip("PostgreSQL claims through ivr_claim / ivr_batch (test_pg_routines.py)")
+    target, campaign = plan.targets()["t-all"], plan_campaign(plan)
+    inserts: list[str] = []
+
+    def note(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if statement.startswith("INSERT INTO target_usage"):
+            inserts.append(statement)
+
+    for engine in db.writes.sync_engines:
+        event.listen(engine, "before_cursor_execute", note)
+    try:
+        granted = [await wiring.store.claim(f"c{n}", target, campaign, AT) for n in range(3)]
+        next_hour = await wiring.store.claim("c3", target, campaign, AT + timedelta(hours=1))
+    finally:
+        for engine in db.writes.sync_engines:
+            event.remove(engine, "before_cursor_execute", note)
+    assert granted == [True, True, True] and next_hour
+    assert len(inserts) == 2  # the first claim (all four counters), then the new hour's
+    assert (await counters(db, "t-all"))[("live", "")] == 4
