@@ -178,24 +178,25 @@ def _engine(
     return engine
 
 
-class _ImmediateDialect(SQLiteDialect_pysqlite):
-    """The standard library driver, each transaction begun with BEGIN IMMEDIATE by the dialect
-    itself. SQLAlchemy's documented recipe (a ``begin`` listener running ``exec_driver_sql``)
-    went through a whole statement execution for it: a quarter of a claim's transaction on the
-    call path. The driver's own BEGIN is off (``isolation_level = None``, ``on_connect``)."""
+class _DeferredDialect(SQLiteDialect_pysqlite):
+    """The standard library driver, each transaction begun by the dialect itself (a plain,
+    deferred BEGIN: reads). SQLAlchemy's documented recipe (a ``begin`` listener running
+    ``exec_driver_sql``) went through a whole statement execution for it: a quarter of a
+    claim's transaction on the call path. The driver's own BEGIN is off
+    (``isolation_level = None``, ``on_connect``)."""
 
-    supports_statement_cache = True
-    begin_sql = "BEGIN IMMEDIATE"
+    supports_statement_cache = True  # SQLAlchemy asks each dialect class for itself
+    begin_sql = "BEGIN"
 
     def do_begin(self, dbapi_connection: Any) -> None:
         dbapi_connection.execute(self.begin_sql)
 
 
-class _DeferredDialect(_ImmediateDialect):
-    """Read transactions: a plain (deferred) BEGIN."""
+class _ImmediateDialect(_DeferredDialect):
+    """Write transactions: BEGIN IMMEDIATE takes the write lock at once (``ivr.store.db``)."""
 
-    supports_statement_cache = True  # SQLAlchemy asks each dialect class for itself
-    begin_sql = "BEGIN"
+    supports_statement_cache = True
+    begin_sql = "BEGIN IMMEDIATE"
 
 
 IMMEDIATE_DRIVER, DEFERRED_DRIVER = "ivr_immediate", "ivr_deferred"
