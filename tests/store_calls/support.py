@@ -40,8 +40,23 @@ campaigns:
 RACE_AT = datetime(2026, 3, 10, 19, 30, tzinfo=UTC)
 
 
+MENU = {
+    "id": "menu", "name": "Menu", "start": "hi",
+    "nodes": {"hi": {"type": "play", "prompt": "ivr-welcome", "next": "go"},
+              "go": {"type": "route"}},
+}  # fmt: skip
+
+
 def caps_plan() -> Plan:
     return Plan.model_validate(yaml.safe_load(CAPS_PLAN_YAML))
+
+
+def menu_plan() -> Plan:
+    """The caps plan (small caps on t-all) with a menu on its campaign."""
+    data = yaml.safe_load(CAPS_PLAN_YAML)
+    data["menus"] = [MENU]
+    data["campaigns"][0]["menu"] = "menu"
+    return Plan.model_validate(data)
 
 
 def plan_target(plan: Plan, target_id: str) -> Target:

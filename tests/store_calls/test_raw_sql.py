@@ -15,13 +15,11 @@ from typing import Any
 
 import asyncpg
 import pytest
-import yaml
 from sqlalchemy import inspect, select
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.postgresql import asyncpg as pg_asyncpg
 
 from ivr.calls.record import CallLog, Disposition
-from ivr.plans.schema import Plan
 from ivr.screening.rules import CallerHistory
 from ivr.store import claims, history, json_text, loads, migrate, raw_sql
 from ivr.store.apply import apply_plan
@@ -30,23 +28,10 @@ from ivr.store.driver_values import CONVERTERS, Kind, kind_of, read_at
 from ivr.store.models import Call, RoutingAttempt, TargetClaim, TargetUsage
 from ivr.store.record_batch import write_snapshots
 from store_calls import core_reference
-from store_calls.support import CAPS_PLAN_YAML, RACE_AT
+from store_calls.support import RACE_AT, menu_plan
 
-MENU = {
-    "id": "menu", "name": "Menu", "start": "hi",
-    "nodes": {"hi": {"type": "play", "prompt": "ivr-welcome", "next": "go"},
-              "go": {"type": "route"}},
-}  # fmt: skip
 MODELS = (Call, RoutingAttempt, TargetUsage, TargetClaim)
 PG_ADMIN_DSN = os.environ.get("IVR_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
-
-
-def menu_plan() -> Plan:
-    """The caps plan (small caps on t-all) with a menu on its campaign."""
-    data = yaml.safe_load(CAPS_PLAN_YAML)
-    data["menus"] = [MENU]
-    data["campaigns"][0]["menu"] = "menu"
-    return Plan.model_validate(data)
 
 
 # ----- values ---------------------------------------------------------------------------------

@@ -22,8 +22,7 @@ from ivr.store.db import Database
 from ivr.store.journal import JournalEntry
 from ivr.store.models import Call, RoutingAttempt
 from ivr.store.record_batch import write_snapshots
-from store_calls.support import Wiring, new_call, unwire, wire
-from store_calls.test_raw_sql import menu_plan
+from store_calls.support import Wiring, menu_plan, new_call, unwire, wire
 
 
 @contextmanager
