@@ -32,7 +32,8 @@ from ivr.store.call_rows import attempt_rows, call_row
 from ivr.store.db import Database
 from ivr.store.errors import DB_ERRORS, first_line, refused_by_database
 from ivr.store.journal import Journal, JournalEntry
-from ivr.store.record_batch import MenuVersionIds, write_snapshots
+from ivr.store.record_batch import MenuVersionIds, ServerSideWrite, write_snapshots
+from ivr.store.write_queue import Job
 
 __all__ = ["DB_ERRORS", "CallWriter", "refused_by_database"]
 log = logging.getLogger(__name__)
@@ -214,10 +215,16 @@ class CallWriter:
                 await self._pace(last_job_s)
             chunk = dict(latest[start : start + self._calls_per_job])
             started = time.perf_counter()
-            job = functools.partial(write_snapshots, latest=chunk, known=self._menu_versions)
-            await self._db.writes.run(job, bulk=True)
+            await self._db.writes.run(self._job(chunk), bulk=True)
             last_job_s = time.perf_counter() - started
         self.written += len(latest)
+
+    def _job(self, chunk: dict[str, dict[str, Any]]) -> Job[Any]:
+        """PostgreSQL stores a chunk in one statement of its own (``ServerSideWrite``); SQLite,
+        which runs in this process anyway, through the driver (``write_snapshots``)."""
+        if self._db.is_sqlite:
+            return functools.partial(write_snapshots, latest=chunk, known=self._menu_versions)
+        return ServerSideWrite.of(chunk)
 
     async def _pace(self, last_job_s: float) -> None:
         """SQLite: let as much time pass after a job as it took, so that the record writer

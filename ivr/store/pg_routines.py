@@ -14,9 +14,9 @@ is held only while the server runs the statement. With a statement per job insid
 transaction, a batch held its targets' locks across all of its round trips, and the other
 lanes' batches queued behind them (a lock convoy: claims waited 300 ms at p50 under load).
 
-They are *repeatable* routines, not a revision: ``CREATE OR REPLACE`` runs at the end of every
-``ivr db upgrade`` (``migrations/env.py``), so a database at any revision gets the current
-definitions, and editing the SQL here is all a change needs.
+Migration 0002 installs them (``CREATE OR REPLACE``); a later change to the SQL here needs a
+revision that installs them again. The record writer's routine (``ivr_store_calls``) keeps its
+SQL in its own revision, 0004, frozen as written.
 """
 
 from __future__ import annotations

@@ -11,12 +11,13 @@ they run for every call.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, update
 
-from ivr.store import claims, record_sql
+from ivr.store import claims, json_text, record_sql
 from ivr.store.call_rows import attempt_rows, call_row
 from ivr.store.models import Call
 
@@ -36,6 +37,26 @@ def write_snapshots(
     fresh = {ref: call_id for call_id, ref, version in stored
              if version == latest[ref]["version"]}  # fmt: skip
     _replace_attempts(conn, fresh, latest)
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSideWrite:
+    """PostgreSQL: a chunk of snapshots as ONE statement, ``ivr_store_calls`` (migration 0004
+    says why), run by the write queue in autocommit (``run_joined``): the statement is the
+    transaction. It stores what ``write_snapshots`` stores."""
+
+    snapshots_json: str
+
+    @classmethod
+    def of(cls, latest: dict[str, dict[str, Any]]) -> ServerSideWrite:
+        return cls(json_text.dumps_bytes(list(latest.values()), default=str).decode())
+
+    def __call__(self, conn: Connection) -> int:
+        return record_sql.store_calls_in_server(conn, self.snapshots_json)
+
+    @staticmethod
+    def run_joined(conn: Connection, jobs: list[ServerSideWrite]) -> list[int]:
+        return [job(conn) for job in jobs]
 
 
 def _menu_version_ids(

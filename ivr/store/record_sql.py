@@ -29,6 +29,8 @@ _MENU_VERSIONS = Sql(
     (P, P),
 )
 _DROP_ATTEMPTS = Sql("DELETE FROM routing_attempts WHERE call_id IN (?*)", (P,))
+# PostgreSQL: a chunk of snapshots as JSON, stored by the server (migration 0004).
+_STORE_CALLS = Sql("SELECT ivr_store_calls(?::json)", (P,))
 
 
 def upsert_calls(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
@@ -37,6 +39,13 @@ def upsert_calls(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
         columns = tuple(rows[0])
         statement = upsert_sql(CALLS, columns, "ref", "version")
         raw_sql.run_many(conn, statement, map(itemgetter(*columns), rows))
+
+
+def store_calls_in_server(conn: Connection, snapshots_json: str) -> int:
+    """PostgreSQL: ``ivr_store_calls`` stores the snapshots (a JSON array) as ``upsert_calls``
+    and ``replace_attempts`` would; how many calls rows it wrote."""
+    [(written,)] = raw_sql.fetch(conn, _STORE_CALLS, (snapshots_json,))
+    return int(written)
 
 
 def stored_versions(conn: Connection, refs: Sequence[str]) -> list[tuple[int, str, int]]:
