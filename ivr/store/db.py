@@ -39,16 +39,19 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import NullPool
 
 from ivr.store import json_text
+from ivr.store.held_connections import HeldConnections
 from ivr.store.sqlite_runner import SqliteRunner
 from ivr.store.write_queue import WriteQueue
 
 T = TypeVar("T")
 SQLITE_BUSY_TIMEOUT_MS = 10_000
-# The call path's PostgreSQL connections: the write queue's lanes plus the reads of calls in
-# progress (history at the start of each call, loads during the menu).
+# The call path's held PostgreSQL connections: its reads (history at the start of each call,
+# loads during the menu) and one-statement writes; and the write queue's transaction lanes.
 CALL_PATH_POOL_SIZE = 20
+WRITE_LANES = 4
 _BEGIN_OPTION = "ivr_sqlite_begin"
 
 
@@ -64,7 +67,7 @@ class Database:
         self._echo = echo
         self._engine: AsyncEngine | None = None
         self._call_path: AsyncEngine | None = None  # PostgreSQL: the call path's own pool
-        self._autocommit_reads: AsyncEngine | None = None
+        self._held: HeldConnections | None = None  # PostgreSQL: the call path's connections
         self._read_sessions: async_sessionmaker[AsyncSession] | None = None
         self._write_sessions: async_sessionmaker[AsyncSession] | None = None
         self._writes: WriteQueue | None = None
@@ -100,26 +103,33 @@ class Database:
             self._engine = create_async_engine(
                 self.url, echo=self._echo, pool_pre_ping=True, json_serializer=json_text.dumps
             )
-            # The call path's reads and write batches get a pool of their own, without the
-            # pre-ping: it costs BEGIN, SELECT and ROLLBACK at every checkout, i.e. on every read
-            # and write batch of every call. A pooled connection found dead fails its statement
-            # instead; SQLAlchemy then replaces every connection of that pool, and the statement
-            # runs once more on a fresh one (``read_sync`` here, ``transient`` in the queue).
-            # Reads are one SELECT each: in autocommit they need no BEGIN and no ROLLBACK.
+            # The call path gets a pool of its own, without the pre-ping: it costs BEGIN, SELECT
+            # and ROLLBACK at every checkout, i.e. on every read and write batch of every call.
+            # A connection found dead fails its statement instead, and the statement runs once
+            # more on a fresh one (``read_sync`` here, ``transient`` in the queue).
+            # Its reads and one-statement writes (claims, releases, call records) run in
+            # autocommit on connections checked out once and held (``HeldConnections``: a
+            # checkout per statement cost as much CPU as the statement); the write queue's
+            # transactions of several statements (its lanes) check out of the rest of the pool.
             # A fixed pool: an overflow connection is closed when returned, so under load the
             # call path opened and closed a PostgreSQL connection every few calls (a backend
             # process each, and every statement prepared again on it).
             self._call_path = create_async_engine(
                 self.url,
                 echo=self._echo,
-                pool_size=CALL_PATH_POOL_SIZE,
+                pool_size=WRITE_LANES,
                 max_overflow=0,
                 json_serializer=json_text.dumps,
             )
-            self._autocommit_reads = self._call_path.execution_options(isolation_level="AUTOCOMMIT")
+            held = create_async_engine(
+                self.url, echo=self._echo, poolclass=NullPool, json_serializer=json_text.dumps
+            )
+            self._held = HeldConnections(held, CALL_PATH_POOL_SIZE)
         self._read_sessions = async_sessionmaker(self._engine, expire_on_commit=False)
         self._write_sessions = async_sessionmaker(self.write_engine, expire_on_commit=False)
-        self._writes = WriteQueue(self._call_path or self._engine, self._sqlite_writes)
+        self._writes = WriteQueue(
+            self._call_path or self._engine, self._sqlite_writes, self._held, pg_lanes=WRITE_LANES
+        )
 
     def _sqlite_runner(self, *, immediate: bool) -> SqliteRunner:
         return SqliteRunner(
@@ -135,11 +145,14 @@ class Database:
         for runner in (self._sqlite_writes, self._sqlite_reads):
             if runner is not None:
                 runner.close()
+        if self._held is not None:
+            await self._held.close()
+            await self._held.engine.dispose()
         for engine in (self._call_path, self._engine):
             if engine is not None:
                 await engine.dispose()
         self._engine = self._read_sessions = self._write_sessions = None
-        self._call_path = self._autocommit_reads = None
+        self._call_path = self._held = None
         self._writes = self._sqlite_writes = self._sqlite_reads = None
 
     async def __aenter__(self) -> Database:
@@ -161,9 +174,9 @@ class Database:
     async def read_sync(self, query: Callable[[Connection], T]) -> T:
         """Run ``query`` (a synchronous function of a ``Connection``): the call path's reads.
         On SQLite a read transaction on the event loop's thread with a plain ``sqlite3``
-        connection (``ivr.store.sqlite_runner``); on PostgreSQL a Core connection of the call
-        path's pool in autocommit (each read is one SELECT), tried once more on a fresh
-        connection when the pooled one had died."""
+        connection (``ivr.store.sqlite_runner``); on PostgreSQL a held connection of the call
+        path in autocommit (each read is one SELECT), tried once more on a fresh connection
+        when the held one had died."""
         if self._sqlite_reads is not None:
             return await self._sqlite_reads.run(query)
         try:
@@ -174,9 +187,8 @@ class Database:
             return await self._autocommit_read(query)  # the pool's connections were replaced
 
     async def _autocommit_read(self, query: Callable[[Connection], T]) -> T:
-        assert self._autocommit_reads is not None
-        async with self._autocommit_reads.connect() as conn:
-            return await conn.run_sync(query)
+        assert self._held is not None
+        return await self._held.run_sync(query)
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:

@@ -42,6 +42,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ivr.store.errors import DB_ERRORS, refused_by_database, transient
+from ivr.store.held_connections import HeldConnections
 from ivr.store.sqlite_runner import SqliteRunner
 
 log = logging.getLogger(__name__)
@@ -70,12 +71,14 @@ class WriteQueue:
         self,
         engine: AsyncEngine,
         sqlite: SqliteRunner | None = None,
+        held: HeldConnections | None = None,
         *,
         max_batch: int = 256,
         pg_lanes: int = 4,
     ) -> None:
         self._engine = engine
-        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+        # PostgreSQL: where one-statement batches run, in autocommit (held, not pooled)
+        self._held = held
         self._sqlite = sqlite
         self._max_batch = max_batch
         self._waiting: list[_Pending] = []
@@ -155,7 +158,8 @@ class WriteQueue:
         """The engines the batches run on (to listen to their events)."""
         if self._sqlite is not None:
             return (self._sqlite.inline, self._sqlite.waiting)
-        return (self._engine.sync_engine,)
+        held = (self._held.engine.sync_engine,) if self._held is not None else ()
+        return (self._engine.sync_engine, *held)
 
     @property
     def backlog(self) -> int:
@@ -280,8 +284,8 @@ class WriteQueue:
                 return await self._sqlite.run(functools.partial(_run_jobs, jobs=jobs))
             joined = _joined_runner(jobs)
             if joined is not None:  # ONE statement: its own transaction, no BEGIN / COMMIT
-                async with self._autocommit.connect() as conn:
-                    return await conn.run_sync(joined, jobs)
+                assert self._held is not None
+                return await self._held.run_sync(joined, jobs)
             async with self._engine.begin() as conn:
                 return await conn.run_sync(_run_jobs, jobs)
         finally:

@@ -34,12 +34,13 @@ def _statements(db: Database) -> Iterator[list[tuple[str, object]]]:
     def note(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
         seen.append((statement.split("(")[0], conn.get_execution_options().get("isolation_level")))
 
-    [engine] = db.writes.sync_engines
-    event.listen(engine, "before_cursor_execute", note)
+    for engine in db.writes.sync_engines:
+        event.listen(engine, "before_cursor_execute", note)
     try:
         yield seen
     finally:
-        event.remove(engine, "before_cursor_execute", note)
+        for engine in db.writes.sync_engines:
+            event.remove(engine, "before_cursor_execute", note)
 
 
 async def test_a_claim_and_a_release_are_one_statement_each(
