@@ -279,7 +279,10 @@ class SqlCallStore:
         timeout_s: float | None = None,
     ) -> T:
         try:
-            result = await asyncio.wait_for(work, timeout_s or self._timeout_s)
+            # asyncio.timeout, not wait_for: wait_for (3.11) wraps the work in a task of its
+            # own, and its steps cost loop turns, behind every call's ready callbacks
+            async with asyncio.timeout(timeout_s or self._timeout_s):
+                result = await work
         except DB_ERRORS as exc:
             if refused_by_database(exc):
                 log.exception("database refused %s: a bug, not an outage", what)

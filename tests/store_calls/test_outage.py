@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from ivr.calls.record import Disposition
 from ivr.plans.schema import Plan
 from ivr.screening.rules import CallerHistory
+from ivr.store.call_store import SqlCallStore
 from ivr.store.db import Database
 from ivr.store.models import Call, TargetClaim, TargetUsage
 from store_calls.support import RACE_AT, new_call, plan_campaign, unwire, wire
@@ -87,4 +88,32 @@ async def test_calls_go_on_while_the_database_is_away_and_land_once_it_is_back(
     assert sorted(rows) == sorted((c.id, 2, "closed") for c in [before, *calls])
     assert (held, live) == (0, 0)  # the release kept during the outage was given back
     assert wiring.journal.unapplied_count == 0
+    await unwire(wiring)
+
+
+async def test_a_read_that_hangs_is_given_up_after_the_time_limit(
+    db: Database, plan: Plan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database that accepts the read and never answers: the call goes on with no history
+    once the limit has passed, the read is cancelled, and the episode counts as an outage."""
+    wiring = await wire(db, tmp_path / "spool")
+    store = SqlCallStore(db, wiring.journal, wiring.writer, db_timeout_s=0.2)
+    cancelled = asyncio.Event()
+
+    async def hang(_query: object) -> object:
+        try:
+            await asyncio.sleep(60)
+        finally:
+            cancelled.set()
+
+    monkeypatch.setattr(db, "read_sync", hang)
+    started = asyncio.get_running_loop().time()
+    history = await asyncio.wait_for(
+        store.caller_history("+13125550100", plan_campaign(plan), RACE_AT), 5
+    )
+    waited = asyncio.get_running_loop().time() - started
+
+    assert history == CallerHistory()
+    assert 0.2 <= waited < 2 and cancelled.is_set()
+    assert (store.degraded, store.outages) == (True, 1)
     await unwire(wiring)
