@@ -15,8 +15,8 @@ transaction, a batch held its targets' locks across all of its round trips, and 
 lanes' batches queued behind them (a lock convoy: claims waited 300 ms at p50 under load).
 
 Migration 0002 installs them (``CREATE OR REPLACE``); a later change to the SQL here needs a
-revision that installs them again. The record writer's routine (``ivr_store_calls``) keeps its
-SQL in its own revision, 0004, frozen as written.
+revision that installs them again (0005 did, for ``ivr_batch``'s asynchronous commit). The
+record writer's routine (``ivr_store_calls``) keeps its SQL in its own revision, 0004.
 """
 
 from __future__ import annotations
@@ -99,6 +99,12 @@ DECLARE
     change jsonb;
     answers integer[] := '{}';
 BEGIN
+    -- Claims and releases commit without waiting for the WAL flush (this transaction only):
+    -- a target's lock is held until the commit, so every claim of that target queued behind
+    -- each flush. A server crash can lose the last moments' claims and releases, never half of
+    -- one; the claims janitor puts counters right, as after an SQLite power loss (db.py).
+    -- Call records keep synchronous commits: the journal forgets them once they are stored.
+    PERFORM set_config('synchronous_commit', 'off', true);
     FOR change IN SELECT value FROM jsonb_array_elements(p_changes) LOOP
         IF change->>'op' = 'claim' THEN
             answers := answers || ivr_claim(

@@ -126,3 +126,21 @@ async def test_a_claim_never_waits_for_a_lane_behind_record_batches(
     assert await asyncio.wait_for(wiring.store.claim("call-a", target, campaign, RACE_AT), 0.5)
     assert not any(batch.done() for batch in held)
     await asyncio.gather(*held)
+
+
+async def test_claims_commit_without_waiting_for_the_flush_and_records_wait_for_it(
+    db: Database,
+) -> None:
+    """ivr_batch turns synchronous commit off for its own transaction only (migration 0005):
+    records stay durable before the journal forgets them."""
+    _postgres_only(db)
+    setting = text("SELECT current_setting('synchronous_commit')")
+    async with db.engine.connect() as conn:
+        await conn.execute(text("SELECT ivr_batch('[]'::jsonb)"))
+        in_claims = await conn.scalar(setting)
+        await conn.rollback()
+        after_claims = await conn.scalar(setting)
+        await conn.execute(text("SELECT ivr_store_calls('[]'::json)"))
+        in_records = await conn.scalar(setting)
+        await conn.rollback()
+    assert (in_claims, after_claims, in_records) == ("off", "on", "on")
