@@ -204,7 +204,7 @@ async def _run_menu(
 
 
 async def _read_loads(campaign: Campaign, view: PlanView, deps: CallDeps) -> Loads:
-    listed = [view.targets[link.target] for link in campaign.targets if link.target in view.targets]
+    listed = view.campaign_targets.get(campaign.id, ())
     return await deps.store.target_loads(campaign, listed, utc_datetime(deps.clock))
 
 

@@ -58,6 +58,9 @@ class PlanView:
     targets: Mapping[str, Target] = field(default_factory=dict)
     target_buyers: Mapping[str, str] = field(default_factory=dict)
     menus: Mapping[str, Menu] = field(default_factory=dict)
+    # Each campaign's targets that the plan defines, in link order: listed once per plan, not
+    # on every call (the loads read asks for them).
+    campaign_targets: Mapping[str, tuple[Target, ...]] = field(default_factory=dict)
 
     @classmethod
     def of_empty(cls) -> PlanView:
@@ -65,13 +68,18 @@ class PlanView:
 
     @classmethod
     def of(cls, plan: Plan, menu_versions: Mapping[str, int] | None = None) -> PlanView:
+        targets = plan.targets()
         return cls(
             plan=plan,
             menu_versions=dict(menu_versions or {}),
             numbers={n.number: n for n in plan.numbers},
             campaigns={c.id: c for c in plan.campaigns},
             publishers={p.id: p for p in plan.publishers},
-            targets=plan.targets(),
+            targets=targets,
             target_buyers=plan.target_buyers(),
             menus={m.id: m for m in plan.menus},
+            campaign_targets={
+                c.id: tuple(targets[link.target] for link in c.targets if link.target in targets)
+                for c in plan.campaigns
+            },
         )

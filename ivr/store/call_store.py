@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import functools
 import logging
+import operator
 from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -39,6 +40,7 @@ from ivr.store.record_batch import close_orphan
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+_TARGET_ID = operator.attrgetter("id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +125,7 @@ class SqlCallStore:
         that asks while the same read is under way takes its answer, which is no older than
         its own question. The key holds the 15-minute slot of ``at``: every UTC offset is a
         multiple of 15 minutes, so period keys never change within one."""
-        key = (campaign.id, tuple(t.id for t in targets), int(at.timestamp()) // 900)
+        key = (campaign.id, tuple(map(_TARGET_ID, targets)), int(at.timestamp()) // 900)
         shared = self._loads_in_flight.get(key)
         if shared is None:
             shared = asyncio.ensure_future(self._read_loads(campaign, targets, at))

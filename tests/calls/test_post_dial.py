@@ -219,3 +219,28 @@ async def test_the_opened_record_goes_to_disk_beside_the_screening_read_and_befo
 
     assert (await harness.stored(report))["disposition"] == "connected"
     assert steps[:3] == ["history read", "opened durable", "answer"]
+
+
+async def test_the_loads_read_asks_for_the_targets_of_the_plan_in_force(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A campaign's targets are listed once per plan: a plan that drops one from the campaign
+    is what the next call's loads read asks about."""
+    asked: list[list[str]] = []
+    real = harness.switch.store.target_loads
+
+    async def spy(campaign: Campaign, targets: Sequence[Target], at: datetime) -> Any:
+        asked.append([t.id for t in targets])
+        return await real(campaign, targets, at)
+
+    monkeypatch.setattr(harness.switch.store, "target_loads", spy)
+    await harness.call(_ny_call(**{MAIN: flows.ANSWER_95}))
+
+    def drop_overflow(plan: dict[str, Any]) -> None:
+        campaign = plan["campaigns"][0]
+        campaign["targets"] = [t for t in campaign["targets"] if t["target"] != OVERFLOW]
+
+    await harness.apply(drop_overflow)
+    await harness.call(_ny_call(**{MAIN: flows.ANSWER_95}))
+
+    assert OVERFLOW in asked[0] and asked[1] == [t for t in asked[0] if t != OVERFLOW]
