@@ -7,6 +7,7 @@ the day and month keys are plain local dates (a 23- or 25-hour day is still one 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -29,8 +30,20 @@ def cap_timezone(target: Target, campaign: Campaign) -> str:
 
 
 def cap_periods(target: Target, campaign: Campaign, at: datetime) -> CapPeriods:
-    tz = zone(cap_timezone(target, campaign))
-    local = at.astimezone(tz)
+    return periods_at(cap_timezone(target, campaign), int(at.timestamp()) // SLOT_S)
+
+
+# Every UTC offset in use is a multiple of 15 minutes, and clocks change on such a boundary too,
+# so a local hour (and so its day and month) never starts inside a 15-minute slot of UTC: the
+# periods are those of the slot. Cached, since every claim and every loads read asks for them.
+SLOT_S = 900
+
+
+@functools.lru_cache(maxsize=4_096)
+def periods_at(timezone: str, slot: int) -> CapPeriods:
+    """The periods of the ``slot``-th 15 minutes since the epoch, in ``timezone``."""
+    tz = zone(timezone)
+    local = datetime.fromtimestamp(slot * SLOT_S, UTC).astimezone(tz)
     hour = local.replace(minute=0, second=0, microsecond=0)
     day = datetime(local.year, local.month, local.day, tzinfo=tz)
     month = datetime(local.year, local.month, 1, tzinfo=tz)

@@ -1,3 +1,7 @@
+import random
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
 from rules_plan import make_campaign, make_target, utc
 
 from ivr.routing import cap_periods, cap_timezone
@@ -47,3 +51,33 @@ def test_half_hour_offset_zone_hours() -> None:
     assert periods.hour_key == "2026-11-24T00+0530"
     assert periods.hour_start == utc(2026, 11, 23, 18, 30)
     assert periods.day_start == utc(2026, 11, 23, 18, 30)
+
+
+def _periods_computed_at(timezone: str, at: datetime) -> tuple[object, ...]:
+    """The periods from ``at`` itself, with no slot: what the cached slots must agree with."""
+    tz = ZoneInfo(timezone)
+    local = at.astimezone(tz)
+    hour = local.replace(minute=0, second=0, microsecond=0)
+    day = datetime(local.year, local.month, local.day, tzinfo=tz)
+    month = datetime(local.year, local.month, 1, tzinfo=tz)
+    return (f"{local:%Y-%m-%dT%H%z}", f"{local:%Y-%m-%d}", f"{local:%Y-%m}",
+            hour.astimezone(UTC), day.astimezone(UTC), month.astimezone(UTC))  # fmt: skip
+
+
+def test_periods_of_a_15_minute_slot_are_those_of_every_instant_in_it() -> None:
+    """Instants across two years of clock changes, in zones with 30- and 45-minute offsets and
+    a 30-minute clock change (Lord Howe), on and just beside slot boundaries."""
+    rng = random.Random(11)
+    zones = ["America/New_York", "Asia/Kolkata", "Asia/Kathmandu", "Australia/Lord_Howe",
+             "Pacific/Chatham", "Europe/London", "America/St_Johns"]  # fmt: skip
+    start = utc(2026, 1, 1).timestamp()
+    instants = [start + rng.uniform(0, 2 * 365 * 86400) for _ in range(3000)]
+    instants += [start + 900 * rng.randrange(70_000) + edge for edge in (0, -1e-6, 1e-6)
+                 for _ in range(300)]  # fmt: skip
+    for timezone in zones:
+        target = make_target(schedule={"timezone": timezone, "hours": {}})
+        for seconds in instants:
+            at = datetime.fromtimestamp(seconds, UTC)
+            p = cap_periods(target, make_campaign(), at)
+            cached = (p.hour_key, p.day_key, p.month_key, p.hour_start, p.day_start, p.month_start)
+            assert cached == _periods_computed_at(timezone, at), (timezone, at)
