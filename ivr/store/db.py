@@ -108,9 +108,9 @@ class Database:
             # A connection found dead fails its statement instead, and the statement runs once
             # more on a fresh one (``read_sync`` here, ``transient`` in the queue).
             # Its reads and one-statement writes (claims, releases, call records) run in
-            # autocommit on connections checked out once and held (``HeldConnections``: a
-            # checkout per statement cost as much CPU as the statement); the write queue's
-            # transactions of several statements (its lanes) check out of the rest of the pool.
+            # autocommit on connections opened once and held (``HeldConnections``: a pool
+            # checkout per statement cost as much CPU as the statement); the pool is left to the
+            # write queue's transactions of several statements (its lanes).
             # A fixed pool: an overflow connection is closed when returned, so under load the
             # call path opened and closed a PostgreSQL connection every few calls (a backend
             # process each, and every statement prepared again on it).

@@ -1,4 +1,4 @@
-"""PostgreSQL: the call path's connections, checked out of the pool once and lent out per use.
+"""PostgreSQL: the call path's connections, opened once, kept, and lent out one use at a time.
 
 Why: the call path runs a few single statements per call (the caller's history, claims and
 releases, chunks of call records), each in autocommit. Checking a connection out of SQLAlchemy's
@@ -84,7 +84,10 @@ class HeldConnections:
             except asyncio.CancelledError:
                 if waiter.done() and not waiter.cancelled():  # handed over as we were cancelled
                     handed = waiter.result()
-                    self._give_back(handed) if handed is not None else self._wake_one()
+                    if handed is None:
+                        self._wake_one()  # the free place goes to the next waiter
+                    else:
+                        self._give_back(handed)
                 raise
             if conn is not None:
                 return conn  # else a place was freed: open a connection in it
