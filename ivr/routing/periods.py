@@ -30,13 +30,19 @@ def cap_timezone(target: Target, campaign: Campaign) -> str:
 
 
 def cap_periods(target: Target, campaign: Campaign, at: datetime) -> CapPeriods:
-    return periods_at(cap_timezone(target, campaign), int(at.timestamp()) // SLOT_S)
+    return periods_at(cap_timezone(target, campaign), slot_of(at))
 
 
 # Every UTC offset in use is a multiple of 15 minutes, and clocks change on such a boundary too,
 # so a local hour (and so its day and month) never starts inside a 15-minute slot of UTC: the
 # periods are those of the slot. Cached, since every claim and every loads read asks for them.
 SLOT_S = 900
+
+
+def slot_of(at: datetime) -> int:
+    """The 15-minute slot of UTC that ``at`` falls in: every instant in it has the same cap
+    periods, in every time zone."""
+    return int(at.timestamp()) // SLOT_S
 
 
 @functools.lru_cache(maxsize=4_096)

@@ -31,6 +31,7 @@ from typing import Any, TypeVar
 from ivr.calls.record import CallLog
 from ivr.plans.schema import Campaign, Target
 from ivr.routing.facts import TargetLoad
+from ivr.routing.periods import slot_of
 from ivr.screening.rules import CallerHistory, dedupe_window_start, velocity_window_start
 from ivr.store import claims, history, loads
 from ivr.store.call_writer import DB_ERRORS, CallWriter, refused_by_database
@@ -123,9 +124,9 @@ class SqlCallStore:
     ) -> Mapping[str, TargetLoad]:
         """Concurrent calls asking the same question share one read (single flight): a call
         that asks while the same read is under way takes its answer, which is no older than
-        its own question. The key holds the 15-minute slot of ``at``: every UTC offset is a
-        multiple of 15 minutes, so period keys never change within one."""
-        key = (campaign.id, tuple(map(_TARGET_ID, targets)), int(at.timestamp()) // 900)
+        its own question. The key holds the 15-minute slot of ``at``, in which the targets'
+        cap periods never change (``ivr.routing.periods.slot_of``)."""
+        key = (campaign.id, tuple(map(_TARGET_ID, targets)), slot_of(at))
         shared = self._loads_in_flight.get(key)
         if shared is None:
             shared = asyncio.ensure_future(self._read_loads(campaign, targets, at))
