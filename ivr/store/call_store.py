@@ -116,7 +116,7 @@ class SqlCallStore:
             "from": min(since, dedupe_from or since),
         }  # fmt: skip
 
-        work = self._db.read_sync(functools.partial(history.read, params=params))
+        work = self._db.read_sync(history.query(params))
         return await self._guarded(work, CallerHistory(), CallerHistory(), "caller history")
 
     async def target_loads(
@@ -137,8 +137,9 @@ class SqlCallStore:
     async def _read_loads(
         self, campaign: Campaign, targets: Sequence[Target], at: datetime
     ) -> Mapping[str, TargetLoad]:
-        work = self._db.read_sync(functools.partial(loads.loads, targets=targets,
-                                                     campaign=campaign, at=at))  # fmt: skip
+        if not targets:
+            return {}
+        work = self._db.read_sync(loads.query(targets, campaign, at))
         return await self._guarded(work, {}, {}, "target loads")
 
     async def claim(self, call_id: str, target: Target, campaign: Campaign, at: datetime) -> bool:

@@ -11,12 +11,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection
 
 from ivr.store import json_text, raw_sql
 from ivr.store.driver_values import Kind
-from ivr.store.raw_sql import Sql
+from ivr.store.raw_sql import Fetch, Sql
 
 P, AT = Kind.PLAIN, Kind.AT
 
@@ -56,10 +57,13 @@ def pg_release(
     return bool(ended)
 
 
-def pg_batch(conn: Connection, changes: Sequence[dict[str, object]]) -> list[int]:
+def pg_batch(changes: Sequence[dict[str, object]]) -> Fetch[list[int]]:
     """Claims and releases in one ``ivr_batch`` statement; one answer each, in order."""
-    text = json_text.dumps(changes)
-    [(answers,)] = raw_sql.fetch(conn, _PG_BATCH, (text,))
+    return Fetch(_PG_BATCH, (json_text.dumps(changes),), _answers)
+
+
+def _answers(rows: list[Any], _dialect: str) -> list[int]:
+    [(answers,)] = rows
     return [int(answer) for answer in answers]
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, Table, delete, func, select, text, update
 
@@ -27,6 +28,7 @@ from ivr.plans.schema import Campaign, Target
 from ivr.routing.periods import cap_periods
 from ivr.store import claim_sql
 from ivr.store.models import TargetClaim, TargetUsage
+from ivr.store.raw_sql import Fetch
 
 USAGE: Table = TargetUsage.__table__  # type: ignore[assignment]
 LIVE = ("live", "")
@@ -147,12 +149,17 @@ def give_back(
     return True
 
 
-def change_counters_together(conn: Connection, changes: list[Take | GiveBack]) -> list[object]:
+def change_counters_together(changes: list[Take | GiveBack]) -> Fetch[list[object]]:
     """PostgreSQL: every claim and release of a write batch in ONE statement (``ivr_batch``,
     ``ivr.store.pg_routines`` says why), in the batch's order; the same answers as running
     each job on its own. Run it in autocommit: the statement is the transaction."""
-    answers = claim_sql.pg_batch(conn, [change.pg_change() for change in changes])
-    return [change.pg_answer(a) for change, a in zip(changes, answers, strict=True)]
+    batch = claim_sql.pg_batch([change.pg_change() for change in changes])
+
+    def answers(rows: list[Any], dialect: str) -> list[object]:
+        numbers = batch.shape(rows, dialect)
+        return [change.pg_answer(a) for change, a in zip(changes, numbers, strict=True)]
+
+    return Fetch(batch.sql, batch.params, answers)
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,7 @@ import functools
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Connection, event
 from sqlalchemy.engine import make_url
@@ -43,6 +43,7 @@ from sqlalchemy.pool import NullPool
 
 from ivr.store import json_text
 from ivr.store.held_connections import HeldConnections
+from ivr.store.raw_sql import Fetch
 from ivr.store.sqlite_runner import SqliteRunner
 from ivr.store.write_queue import WriteQueue
 
@@ -175,8 +176,8 @@ class Database:
         """Run ``query`` (a synchronous function of a ``Connection``): the call path's reads.
         On SQLite a read transaction on the event loop's thread with a plain ``sqlite3``
         connection (``ivr.store.sqlite_runner``); on PostgreSQL a held connection of the call
-        path in autocommit (each read is one SELECT), tried once more on a fresh connection
-        when the held one had died."""
+        path in autocommit (each read is one SELECT; a ``raw_sql.Fetch`` goes straight to the
+        driver), tried once more on a fresh connection when the held one had died."""
         if self._sqlite_reads is not None:
             return await self._sqlite_reads.run(query)
         try:
@@ -188,6 +189,8 @@ class Database:
 
     async def _autocommit_read(self, query: Callable[[Connection], T]) -> T:
         assert self._held is not None
+        if isinstance(query, Fetch):
+            return cast(T, await self._held.fetch(query))
         return await self._held.run_sync(query)
 
     @asynccontextmanager

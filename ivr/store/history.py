@@ -6,12 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection
-
 from ivr.screening.rules import CallerHistory
-from ivr.store import driver_values, raw_sql
+from ivr.store import driver_values
 from ivr.store.driver_values import Kind
-from ivr.store.raw_sql import Sql
+from ivr.store.raw_sql import Fetch, Sql
 
 NEVER = datetime(9999, 1, 1, tzinfo=UTC)  # a dedupe window that starts never: no duplicates
 # The caller's calls in the velocity window (count) and the start of the latest in the dedupe
@@ -24,10 +22,14 @@ _HISTORY = Sql(
 )
 
 
-def read(conn: Connection, params: dict[str, Any]) -> CallerHistory:
+def query(params: dict[str, Any]) -> Fetch[CallerHistory]:
     """``params``: caller, campaign, exclude (a call ref), since, dedupe_from, from."""
     values = (params["since"], params["campaign"], params["dedupe_from"], params["caller"],
               params["from"], params["exclude"])  # fmt: skip
-    [(recent, last)] = raw_sql.fetch(conn, _HISTORY, values)
-    last_at = driver_values.read_at(conn.dialect.name, last)
+    return Fetch(_HISTORY, values, _shape)
+
+
+def _shape(rows: list[Any], dialect: str) -> CallerHistory:
+    [(recent, last)] = rows
+    last_at = driver_values.read_at(dialect, last)
     return CallerHistory(recent_calls=recent or 0, last_campaign_call_at=last_at)

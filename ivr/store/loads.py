@@ -10,30 +10,28 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection
-
 from ivr.plans.schema import Campaign, Target
 from ivr.routing.facts import TargetLoad
 from ivr.routing.periods import cap_periods, cap_timezone
-from ivr.store import raw_sql
 from ivr.store.claims import stored_key
 from ivr.store.driver_values import Kind
-from ivr.store.raw_sql import Sql
+from ivr.store.raw_sql import Fetch, Sql
 
 CLAIMS = "claims"  # the kind of the claim-count rows (no counter has this period kind)
 
 
-def loads(
-    conn: Connection, targets: Sequence[Target], campaign: Campaign, at: datetime
-) -> Mapping[str, TargetLoad]:
-    """Live claims and connected calls in each target's current hour, day and month."""
+def query(
+    targets: Sequence[Target], campaign: Campaign, at: datetime
+) -> Fetch[dict[str, TargetLoad]]:
+    """Live claims and connected calls in each target's current hour, day and month (at
+    least one target: no statement asks about none)."""
     if not targets:
-        return {}
+        raise ValueError("loads of no targets")
     ids = [t.id for t in targets]
     wanted = current_keys(targets, campaign, at)
     keys = {key for per_kind in wanted.values() for key in per_kind.values()}
-    rows = raw_sql.fetch(conn, _LOADS, (ids, sorted(keys), ids))
-    return fold_loads(rows, ids, wanted)
+    return Fetch(_LOADS, (ids, sorted(keys), ids),
+                 lambda rows, _dialect: fold_loads(rows, ids, wanted))  # fmt: skip
 
 
 def fold_loads(

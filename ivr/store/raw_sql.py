@@ -28,13 +28,15 @@ an array, so a statement is prepared once whatever the list's length. The adapte
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Connection, Table
 
 from ivr.store.driver_values import CONVERTERS, POSTGRES, Convert, Kind, column_kinds
 
+T = TypeVar("T")
 _MARK = re.compile(r"IN \(\?\*\)|\?")
 _LIST_MARK = "IN (?*)"
 
@@ -111,6 +113,22 @@ def _render(text: str, dialect: str, sizes: tuple[int, ...]) -> str:
     return _MARK.sub(mark, text)
 
 
+@dataclass(frozen=True, slots=True)
+class Fetch(Generic[T]):
+    """A read or write that is ONE statement: ``shape(rows, dialect name)`` is its result.
+
+    Called with a ``Connection`` it runs like ``fetch`` (SQLite, a transaction of several
+    jobs). Knowing the statement ahead lets PostgreSQL's held connections send it straight to
+    the driver instead (``HeldConnections.fetch``, ``ivr.store.pg_direct`` says why)."""
+
+    sql: Sql
+    params: tuple[Any, ...]
+    shape: Callable[[list[Any], str], T]
+
+    def __call__(self, conn: Connection) -> T:
+        return self.shape(fetch(conn, self.sql, self.params), conn.dialect.name)
+
+
 def insert_sql(table: Table, columns: Sequence[str], suffix: str = "") -> Sql:
     """``INSERT INTO table (columns) VALUES (?, ...)`` and ``suffix``, the kinds from the
     columns' types (the models are the schema's truth)."""
@@ -158,7 +176,7 @@ def _execute(conn: Connection, sql: Sql, params: Any, *, many: bool) -> tuple[li
         for listener in conn.dispatch.after_cursor_execute:
             listener(conn, cursor, statement, args, None, many)
     except BaseException as exc:
-        _after_error(dialect, exc)
+        after_error(dialect, exc)
         # SQLAlchemy's own handling of a failed statement: the same wrapped exception class as
         # Core, the connection invalidated on a disconnect, handle_error listeners called.
         conn._handle_dbapi_exception(exc, statement, args, cursor, None)
@@ -174,7 +192,7 @@ def _before_statement(dialect: Any, cursor: Any) -> None:
         cursor._invalidate_schema_cache_asof = dialect._invalidate_schema_cache_asof
 
 
-def _after_error(dialect: Any, exc: BaseException) -> None:
+def after_error(dialect: Any, exc: BaseException) -> None:
     """...and after a failure: a statement that failed because the schema changed under its
     prepared form makes every connection prepare again (``handle_dbapi_exception``)."""
     if dialect.name == POSTGRES:

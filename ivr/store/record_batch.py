@@ -20,6 +20,7 @@ from sqlalchemy import Connection, func, update
 from ivr.store import claims, json_text, record_sql
 from ivr.store.call_rows import attempt_rows, call_row
 from ivr.store.models import Call
+from ivr.store.raw_sql import Fetch
 
 MenuVersionIds = dict[tuple[str | None, int | None], int]
 
@@ -43,7 +44,8 @@ def write_snapshots(
 class ServerSideWrite:
     """PostgreSQL: a chunk of snapshots as ONE statement, ``ivr_store_calls`` (migration 0004
     says why), run by the write queue in autocommit (``run_joined``): the statement is the
-    transaction. It stores what ``write_snapshots`` stores."""
+    transaction. It stores what ``write_snapshots`` stores; its result is how many calls rows
+    it wrote (an older version than the stored one writes none)."""
 
     snapshots_json: str
 
@@ -55,8 +57,10 @@ class ServerSideWrite:
         return record_sql.store_calls_in_server(conn, self.snapshots_json)
 
     @staticmethod
-    def run_joined(conn: Connection, jobs: list[ServerSideWrite]) -> list[int]:
-        return [job(conn) for job in jobs]
+    def run_joined(jobs: list[ServerSideWrite]) -> Fetch[list[int]]:
+        """The chunks in one statement, each stored by its own call of the routine, in order
+        (the record writer's batches hold one chunk: ``bulk``)."""
+        return record_sql.store_chunks_in_server([job.snapshots_json for job in jobs])
 
 
 def _menu_version_ids(

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Table
 from ivr.store import raw_sql
 from ivr.store.driver_values import Kind
 from ivr.store.models import Call, RoutingAttempt
-from ivr.store.raw_sql import Sql
+from ivr.store.raw_sql import Fetch, Sql
 from ivr.store.upsert import upsert_sql
 
 CALLS: Table = Call.__table__  # type: ignore[assignment]
@@ -31,6 +31,12 @@ _MENU_VERSIONS = Sql(
 _DROP_ATTEMPTS = Sql("DELETE FROM routing_attempts WHERE call_id IN (?*)", (P,))
 # PostgreSQL: a chunk of snapshots as JSON, stored by the server (migration 0004).
 _STORE_CALLS = Sql("SELECT ivr_store_calls(?::json)", (P,))
+# One call of the routine per chunk, in the array's order (ordinality), in one statement.
+_STORE_CHUNKS = Sql(
+    "SELECT ivr_store_calls(chunk::json) FROM unnest(?::text[]) WITH ORDINALITY AS c(chunk, n)"
+    " ORDER BY n",
+    (P,),
+)
 
 
 def upsert_calls(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
@@ -46,6 +52,16 @@ def store_calls_in_server(conn: Connection, snapshots_json: str) -> int:
     and ``replace_attempts`` would; how many calls rows it wrote."""
     [(written,)] = raw_sql.fetch(conn, _STORE_CALLS, (snapshots_json,))
     return int(written)
+
+
+def store_chunks_in_server(chunks: Sequence[str]) -> Fetch[list[int]]:
+    """PostgreSQL: each chunk (a JSON array of snapshots) as ``store_calls_in_server`` stores
+    it, in one statement; how many calls rows each chunk wrote."""
+    return Fetch(_STORE_CHUNKS, (list(chunks),), _counts)
+
+
+def _counts(rows: list[Any], _dialect: str) -> list[int]:
+    return [int(written) for (written,) in rows]
 
 
 def stored_versions(conn: Connection, refs: Sequence[str]) -> list[tuple[int, str, int]]:

@@ -43,14 +43,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ivr.store.errors import DB_ERRORS, refused_by_database, transient
 from ivr.store.held_connections import HeldConnections
+from ivr.store.raw_sql import Fetch
 from ivr.store.sqlite_runner import SqliteRunner
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 Job = Callable[[Connection], T]
-# A job may carry ``run_joined(conn, jobs)``: on PostgreSQL, a batch whose jobs all carry the
-# same one runs through it, in autocommit, instead of job by job inside BEGIN ... COMMIT.
-JoinedRunner = Callable[[Connection, list[Any]], list[Any]]
+# A job may carry ``run_joined(jobs)``: on PostgreSQL, a batch whose jobs all carry the same
+# one runs as the ONE statement it returns (one result per job), in autocommit on a held
+# connection, instead of job by job inside BEGIN ... COMMIT.
+JoinedRunner = Callable[[list[Any]], Fetch[list[Any]]]
 TRANSIENT_RETRIES = 5
 
 
@@ -285,7 +287,7 @@ class WriteQueue:
             joined = _joined_runner(jobs)
             if joined is not None:  # ONE statement: its own transaction, no BEGIN / COMMIT
                 assert self._held is not None
-                return await self._held.run_sync(joined, jobs)
+                return await self._held.fetch(joined(jobs))
             async with self._engine.begin() as conn:
                 return await conn.run_sync(_run_jobs, jobs)
         finally:

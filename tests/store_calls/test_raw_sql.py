@@ -344,15 +344,14 @@ async def test_history_and_loads_read_what_core_read(twins: tuple[Database, Data
     ):
         params = {"caller": caller, "exclude": exclude, "campaign": "camp", "since": since,
                   "dedupe_from": dedupe_from, "from": min(since, dedupe_from)}  # fmt: skip
-        ours = await raw_db.read_sync(functools.partial(history.read, params=params))
+        ours = await raw_db.read_sync(history.query(params))
         core = await raw_db.read_sync(functools.partial(core_reference.history, params=params))
         assert ours == core
         asked.append(ours)
     assert asked[0] == CallerHistory(5, datetime(2026, 3, 10, 19, 30, 20, 123456, tzinfo=UTC))
     assert asked[1] == CallerHistory(5, None) and asked[3] == CallerHistory(0, None)
 
-    ours = await raw_db.read_sync(functools.partial(loads.loads, targets=targets,
-                                                     campaign=campaign, at=RACE_AT))  # fmt: skip
+    ours = await raw_db.read_sync(loads.query(targets, campaign, RACE_AT))
     core = await raw_db.read_sync(functools.partial(core_reference.loads, targets=targets,
                                                      campaign=campaign, at=RACE_AT))  # fmt: skip
     assert ours == core
