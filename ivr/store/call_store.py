@@ -36,6 +36,7 @@ from ivr.screening.rules import CallerHistory, dedupe_window_start, velocity_win
 from ivr.store import claims, history, loads
 from ivr.store.call_writer import DB_ERRORS, CallWriter, refused_by_database
 from ivr.store.db import Database
+from ivr.store.joined_reads import JoinedReads
 from ivr.store.journal import Journal, JournalEntry
 from ivr.store.record_batch import close_orphan
 
@@ -81,6 +82,7 @@ class SqlCallStore:
         self._background: set[asyncio.Future[None]] = set()
         self._loads_in_flight: dict[tuple[object, ...], asyncio.Future[Mapping[str, TargetLoad]]]
         self._loads_in_flight = {}
+        self._histories: JoinedReads[dict[str, Any], CallerHistory] | None = None
         self.outages = 0  # outage episodes seen by reads and claims
         self.degraded_claims = 0  # claims granted without the database
 
@@ -116,8 +118,18 @@ class SqlCallStore:
             "from": min(since, dedupe_from or since),
         }  # fmt: skip
 
-        work = self._db.read_sync(history.query(params))
+        if self._db.is_sqlite:
+            work: Awaitable[CallerHistory] = self._db.read_sync(history.query(params))
+        else:  # PostgreSQL: in one statement with the other calls' asked at that moment
+            work = self._history_reads().read(params)
         return await self._guarded(work, CallerHistory(), CallerHistory(), "caller history")
+
+    def _history_reads(self) -> JoinedReads[dict[str, Any], CallerHistory]:
+        """Made at the first read: the database is connected by then."""
+        if self._histories is None:
+            self._histories = self._db.joined_reads(history.joined_query)
+            assert self._histories is not None, "PostgreSQL, connected"
+        return self._histories
 
     async def target_loads(
         self, campaign: Campaign, targets: Sequence[Target], at: datetime

@@ -43,11 +43,13 @@ from sqlalchemy.pool import NullPool
 
 from ivr.store import json_text
 from ivr.store.held_connections import HeldConnections
+from ivr.store.joined_reads import JoinedReads
 from ivr.store.raw_sql import Fetch
 from ivr.store.sqlite_runner import SqliteRunner
 from ivr.store.write_queue import WriteQueue
 
 T = TypeVar("T")
+Q = TypeVar("Q")
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 # The call path's held PostgreSQL connections: its reads (history at the start of each call,
 # loads during the menu) and one-statement writes; and the write queue's transaction lanes.
@@ -186,6 +188,13 @@ class Database:
             if not exc.connection_invalidated:
                 raise
             return await self._autocommit_read(query)  # the pool's connections were replaced
+
+    def joined_reads(self, joined: Callable[[list[Q]], Fetch[list[T]]]) -> JoinedReads[Q, T] | None:
+        """PostgreSQL: reads answered by ``joined``, many at once (``ivr.store.joined_reads``);
+        None on SQLite, whose reads cost no round trip."""
+        if self._held is None:
+            return None
+        return JoinedReads(self._held, joined)
 
     async def _autocommit_read(self, query: Callable[[Connection], T]) -> T:
         assert self._held is not None

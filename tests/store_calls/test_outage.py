@@ -22,6 +22,7 @@ from ivr.plans.schema import Plan
 from ivr.screening.rules import CallerHistory
 from ivr.store.call_store import SqlCallStore
 from ivr.store.db import Database
+from ivr.store.held_connections import HeldConnections
 from ivr.store.models import Call, TargetClaim, TargetUsage
 from store_calls.support import RACE_AT, new_call, plan_campaign, unwire, wire
 
@@ -106,7 +107,8 @@ async def test_a_read_that_hangs_is_given_up_after_the_time_limit(
         finally:
             cancelled.set()
 
-    monkeypatch.setattr(db, "read_sync", hang)
+    monkeypatch.setattr(db, "read_sync", hang)  # SQLite's reads
+    monkeypatch.setattr(HeldConnections, "fetch", lambda _self, query: hang(query))  # PostgreSQL's
     started = asyncio.get_running_loop().time()
     history = await asyncio.wait_for(
         store.caller_history("+13125550100", plan_campaign(plan), RACE_AT), 5

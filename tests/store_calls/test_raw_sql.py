@@ -335,7 +335,7 @@ async def test_history_and_loads_read_what_core_read(twins: tuple[Database, Data
         )
         await raw_db.writes.run(job)
 
-    asked = []
+    asked, questions = [], []
     for caller, since, dedupe_from, exclude in (
         ("+13125550100", RACE_AT, RACE_AT + timedelta(seconds=2), ""),
         ("+13125550100", RACE_AT - timedelta(days=1), history.NEVER, "no-such-call"),
@@ -348,6 +348,9 @@ async def test_history_and_loads_read_what_core_read(twins: tuple[Database, Data
         core = await raw_db.read_sync(functools.partial(core_reference.history, params=params))
         assert ours == core
         asked.append(ours)
+        questions.append(params)
+    if not raw_db.is_sqlite:  # PostgreSQL asks them together (ivr.store.joined_reads)
+        assert await raw_db.read_sync(history.joined_query(questions)) == asked
     assert asked[0] == CallerHistory(5, datetime(2026, 3, 10, 19, 30, 20, 123456, tzinfo=UTC))
     assert asked[1] == CallerHistory(5, None) and asked[3] == CallerHistory(0, None)
 
