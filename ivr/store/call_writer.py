@@ -32,7 +32,7 @@ from ivr.store.call_rows import attempt_rows, call_row
 from ivr.store.db import Database
 from ivr.store.errors import DB_ERRORS, first_line, refused_by_database
 from ivr.store.journal import Journal, JournalEntry
-from ivr.store.record_batch import MenuVersionIds, ServerSideWrite, write_snapshots
+from ivr.store.record_batch import FlushWal, MenuVersionIds, ServerSideWrite, write_snapshots
 from ivr.store.write_queue import Job
 
 __all__ = ["DB_ERRORS", "CallWriter", "refused_by_database"]
@@ -217,6 +217,8 @@ class CallWriter:
             started = time.perf_counter()
             await self._db.writes.run(self._job(chunk), bulk=True)
             last_job_s = time.perf_counter() - started
+        if not self._db.is_sqlite:  # durable before the journal may forget them (FlushWal)
+            await self._db.writes.run(FlushWal(), bulk=True)
         self.written += len(latest)
 
     def _job(self, chunk: dict[str, dict[str, Any]]) -> Job[Any]:

@@ -32,11 +32,18 @@ _DROP_ATTEMPTS = Sql("DELETE FROM routing_attempts WHERE call_id IN (?*)", (P,))
 # PostgreSQL: a chunk of snapshots as JSON, stored by the server (migration 0004).
 _STORE_CALLS = Sql("SELECT ivr_store_calls(?::json)", (P,))
 # One call of the routine per chunk, in the array's order (ordinality), in one statement.
+# Its commit does not wait for the WAL flush (set_config(..., true): this transaction only):
+# the record writer asks for one flush per batch instead (_FLUSH), before the journal forgets
+# the batch (ivr.store.call_writer).
 _STORE_CHUNKS = Sql(
-    "SELECT ivr_store_calls(chunk::json) FROM unnest(?::text[]) WITH ORDINALITY AS c(chunk, n)"
-    " ORDER BY n",
+    "SELECT ivr_store_calls(c.chunk::json)"
+    " FROM (SELECT set_config('synchronous_commit', 'off', true)) AS no_flush_wait,"
+    " unnest(?::text[]) WITH ORDINALITY AS c(chunk, n) ORDER BY c.n",
     (P,),
 )
+# A transaction that commits with a WAL flush makes every commit before it durable too (the WAL
+# is flushed in order); txid_current() gives it something to commit.
+_FLUSH = Sql("SELECT txid_current()", ())
 
 
 def upsert_calls(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
@@ -62,6 +69,11 @@ def store_chunks_in_server(chunks: Sequence[str]) -> Fetch[list[int]]:
 
 def _counts(rows: list[Any], _dialect: str) -> list[int]:
     return [int(written) for (written,) in rows]
+
+
+def flush_wal(jobs: int) -> Fetch[list[None]]:
+    """PostgreSQL: once this has run, every commit before it is on disk (``jobs`` answers)."""
+    return Fetch(_FLUSH, (), lambda _rows, _dialect: [None] * jobs)
 
 
 def stored_versions(conn: Connection, refs: Sequence[str]) -> list[tuple[int, str, int]]:
