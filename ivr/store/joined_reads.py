@@ -3,9 +3,9 @@
 Why: each statement costs the switch its own round trip (a task's steps, a send, a wake-up,
 the reply's parsing) and the server its own execution; the history read ran once per call.
 Claims showed what batching is worth: sent one statement per claim instead of batched, the
-switch's CPU per call rose from 1.14 to 1.31 ms (bench/README.md, round 8). So a read asked
-while one of its kind is under way waits for it, then goes with every other one asked
-meanwhile (group commit, for reads): alone at low load, in one statement under load.
+switch's CPU per call rose from 1.13-1.19 to 1.29-1.33 ms (bench/README.md, round 8). So a
+read asked while one of its kind is under way waits for it, then goes with every other one
+asked meanwhile (group commit, for reads): alone at low load, in one statement under load.
 
 Each question still gets the answer it would get alone: the joined statement answers each in
 its order as the single one would (a test compares them). A failed statement fails every
