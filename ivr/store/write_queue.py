@@ -54,6 +54,9 @@ Job = Callable[[Connection], T]
 # connection, instead of job by job inside BEGIN ... COMMIT.
 JoinedRunner = Callable[[list[Any]], Fetch[list[Any]]]
 TRANSIENT_RETRIES = 5
+# SQLite: a job wanted at once commits in its caller's turn only if the last one came at least
+# this long before (claims further apart than this: under ~200 calls/s).
+INLINE_GAP_S = 0.005
 
 
 @dataclass(slots=True)
@@ -92,6 +95,7 @@ class WriteQueue:
         self._in_flight: set[asyncio.Task[None]] = set()
         self._current: list[_Pending] = []  # SQLite: the batch being committed in ``_run``
         self._bulk_turn = False
+        self._last_at_once = float("-inf")  # when the last job wanted at once came (SQLite)
         self.batches = 0  # transactions committed (or tried)
         self.jobs = 0  # jobs run
         self.busy_s = 0.0  # wall time spent in batches
@@ -103,8 +107,11 @@ class WriteQueue:
         """``at_once``: a job someone is waiting for (a claim, before its Dial). On SQLite it
         commits right here when no batch is being committed, ahead of the jobs that wait:
         those are writes nobody waits for (releases after a Dial, call records), and group
-        commit makes them cheaper together."""
-        if at_once and self._sqlite is not None and not self._committing:
+        commit makes them cheaper together. Not when the last one came less than
+        ``INLINE_GAP_S`` ago: claims that come that close together (under load) wait for the
+        queue's next batch and share its transaction, since a commit per claim cost more CPU
+        than the claims themselves (bench/README.md, round 8)."""
+        if at_once and self._sqlite is not None and not self._committing and self._alone():
             done = self._commit_inline(job)
             if done is not None:
                 return done
@@ -116,6 +123,12 @@ class WriteQueue:
         assert self._wakeup is not None
         self._wakeup.set()
         return pending.done
+
+    def _alone(self) -> bool:
+        """No job wanted at once came in the last ``INLINE_GAP_S`` (this one counts)."""
+        now = time.monotonic()
+        alone, self._last_at_once = now - self._last_at_once >= INLINE_GAP_S, now
+        return alone
 
     @property
     def _committing(self) -> bool:

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import Connection
 from sqlalchemy.engine import make_url
 
+from ivr.store import write_queue
 from ivr.store.db import Database
 
 
@@ -135,3 +136,22 @@ async def test_sqlite_a_failing_job_still_fails_alone_through_the_queue(db: Data
     with pytest.raises(ValueError, match="a bug in a job"):
         await failing
     assert await fine == 1
+
+
+async def test_sqlite_claims_that_come_close_together_share_a_transaction(db: Database) -> None:
+    """Under load a commit per claim cost more than the claims: the first commits at once,
+    those that follow within ``INLINE_GAP_S`` wait for the queue's next batch, together."""
+    _sqlite_only(db)
+    seen: list[object] = []
+
+    def claim(conn: Connection) -> None:
+        seen.append(_transaction_of(conn))
+
+    first = db.writes.submit(claim, order="t-live", at_once=True)
+    close = [db.writes.submit(claim, order="t-live", at_once=True) for _ in range(3)]
+    assert first.done() and not any(f.done() for f in close)
+    await asyncio.gather(*close)
+    assert len(seen) == 4 and seen[0] is not seen[1]
+    assert seen[1] is seen[2] is seen[3]  # one transaction for the three
+    await asyncio.sleep(write_queue.INLINE_GAP_S)
+    assert db.writes.submit(claim, order="t-live", at_once=True).done()  # alone again: at once
