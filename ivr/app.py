@@ -67,7 +67,7 @@ class Switch:
             settings.effective_database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms
         )
         spool = settings.effective_spool_dir
-        self.journal = Journal(spool / "journal")
+        self.journal = Journal(spool / "journal", before_forget=self.db.make_durable)
         self.writer = CallWriter(self.db, self.journal, spool / "rejected.jsonl")
         self.store = SqlCallStore(self.db, self.journal, self.writer)
         self.plan = LivePlan(self.db)

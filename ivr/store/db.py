@@ -25,6 +25,7 @@ ignores) or writes atomically (``UPDATE ... SET n = n + 1 WHERE n < cap``).
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -189,6 +190,24 @@ class Database:
                 raise
             return await self._autocommit_read(query)  # the pool's connections were replaced
 
+    def make_durable(self) -> None:
+        """What was committed is on disk once this returns. SQLite (``synchronous=NORMAL``)
+        commits to its WAL file without an fsync: sync that file (a checkpoint syncs the
+        database file itself). PostgreSQL: nothing to do (``record_batch.FlushWal``)."""
+        if not self.is_sqlite:
+            return
+        database = make_url(self.url).database
+        if not database or database == ":memory:" or database.startswith("file:"):
+            return
+        try:
+            fd = os.open(f"{database}-wal", os.O_RDONLY)
+        except FileNotFoundError:
+            return  # no WAL: every commit is in the database file, synced by its checkpoint
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
     def joined_reads(self, joined: Callable[[list[Q]], Fetch[list[T]]]) -> JoinedReads[Q, T] | None:
         """PostgreSQL: reads answered by ``joined``, many at once (``ivr.store.joined_reads``);
         None on SQLite, whose reads cost no round trip."""
@@ -230,7 +249,8 @@ def _sqlite_on_connect(busy_ms: int, dbapi_connection: Any, _record: Any) -> Non
         # NORMAL under WAL: a commit survives a crash of the process, and an OS crash or power
         # loss can only lose the last commits, never corrupt the file. Call records are made
         # durable by the journal (fsync'd group commit) before the database sees them, and
-        # replayed from it, so the database needs no fsync per commit; claims and counters lost
+        # the journal keeps them until ``make_durable`` synced the WAL, so the database needs
+        # no fsync per commit; claims and counters lost
         # that way are put right by the claims janitor (recount from claims) and can at worst
         # let one period cap take a call twice after a power failure.
         cursor.execute("PRAGMA synchronous=NORMAL")

@@ -65,9 +65,19 @@ class _Waiting:
 
 
 class Journal:
-    def __init__(self, directory: Path, *, segment_entries: int = 10_000) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        segment_entries: int = 10_000,
+        before_forget: Callable[[], None] | None = None,
+    ) -> None:
+        """``before_forget``: makes what the database committed durable (SQLite commits do not
+        wait for the disk: ``Database.make_durable``); run before a fully applied segment is
+        deleted, since after that only the database holds its entries."""
         self._dir = directory
         self._segment_entries = segment_entries
+        self._before_forget = before_forget
         self._segment = 0
         self._in_segment = 0
         self._fd: int | None = None  # the open segment, O_APPEND | O_DSYNC
@@ -145,9 +155,7 @@ class Journal:
             left = self._unapplied.get(entry.segment, 0) - 1
             self._unapplied[entry.segment] = left
             if left <= 0 and entry.segment < self._file_segment:
-                self._unapplied.pop(entry.segment, None)
-                with contextlib.suppress(FileNotFoundError):
-                    self._path(entry.segment).unlink()
+                self._forget(entry.segment)
 
     @property
     def unapplied_count(self) -> int:
@@ -242,9 +250,21 @@ class Journal:
         os.close(self._fd)
         self._open_segment(segment)
         if self._unapplied.get(old, 0) <= 0:
-            self._unapplied.pop(old, None)
-            with contextlib.suppress(FileNotFoundError):
-                self._path(old).unlink()
+            self._forget(old)
+
+    def _forget(self, segment: int) -> None:
+        """Delete a fully applied segment, once the database made its entries durable; if it
+        could not, the segment stays (replayed at the next start: versions make that safe)."""
+        if self._before_forget is not None:
+            try:
+                self._before_forget()
+            except OSError as exc:
+                log.warning("journal: segment %d kept, the database is not durable: %s",
+                            segment, exc)  # fmt: skip
+                return
+        self._unapplied.pop(segment, None)
+        with contextlib.suppress(FileNotFoundError):
+            self._path(segment).unlink()
 
     def _open_segment(self, segment: int) -> None:
         self._file_segment = segment

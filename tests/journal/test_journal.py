@@ -80,6 +80,34 @@ async def test_applied_segments_are_deleted_after_rotation(tmp_path: Path) -> No
     assert [e.data for e in leftovers] == [{"n": 6}]
 
 
+async def test_a_segment_is_deleted_only_after_the_database_made_it_durable(
+    tmp_path: Path,
+) -> None:
+    """``before_forget`` runs before each deletion; a database that could not sync (OSError)
+    keeps the segment, replayed at the next start."""
+    steps: list[tuple[str, int]] = []
+    failing = True
+
+    def make_durable() -> None:
+        steps.append(("durable", len(list(tmp_path.glob("journal-*.jsonl")))))
+        if failing:
+            raise OSError("disk went away")
+
+    journal = Journal(tmp_path, segment_entries=3, before_forget=make_durable)
+    await journal.open()
+    entries = [await journal.append({"n": n}) for n in range(7)]
+    journal.applied(entries[:3])  # the first segment: not durable, so kept
+    assert len(list(tmp_path.glob("journal-*.jsonl"))) == 3
+    failing = False
+    journal.applied(entries[3:6])  # the second: durable first (three files then), deleted after
+    remaining = sorted(p.name for p in tmp_path.glob("journal-*.jsonl"))
+    assert steps == [("durable", 3), ("durable", 3)]
+    assert len(remaining) == 2 and remaining[0] == f"journal-{entries[0].segment:08d}.jsonl"
+    await journal.close()
+    leftovers = await Journal(tmp_path).open()
+    assert [e.data for e in leftovers] == [{"n": 0}, {"n": 1}, {"n": 2}, {"n": 6}]
+
+
 async def test_append_after_close_is_refused(tmp_path: Path) -> None:
     journal = Journal(tmp_path)
     await journal.open()

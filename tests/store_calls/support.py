@@ -83,7 +83,8 @@ async def wire(
     **writer_options: float,
 ) -> Wiring:
     """Journal, writer and store as ``ivr.app.Switch`` builds them; replays the journal."""
-    journal = Journal(spool / "journal", segment_entries=int(writer_options.pop("segment", 50)))
+    segment = int(writer_options.pop("segment", 50))
+    journal = Journal(spool / "journal", segment_entries=segment, before_forget=db.make_durable)
     writer = CallWriter(db, journal, spool / "rejected.jsonl", **writer_options)  # type: ignore[arg-type]
     store = SqlCallStore(db, journal, writer, db_timeout_s=5.0, claim_timeout_s=claim_timeout_s)
     for entry in await journal.open():
