@@ -6,11 +6,14 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
 
 from ivr.plans.schema import Plan
 from ivr.store import migrate
 from ivr.store.apply import apply_plan
 from ivr.store.db import Database
+from ivr.store.held_connections import HeldConnections
 from store_calls.support import Wiring, caps_plan, unwire, wire
 
 
@@ -39,3 +42,16 @@ async def wiring(db: Database, tmp_path: Path) -> AsyncIterator[Wiring]:
         yield wired
     finally:
         await unwire(wired)
+
+
+@pytest.fixture
+async def held(database_url: str) -> AsyncIterator[HeldConnections]:
+    """PostgreSQL: two held connections of the call path (``HeldConnections``)."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite's call path runs in this process: no server connections to hold")
+    connections = HeldConnections(create_async_engine(database_url, poolclass=NullPool), 2)
+    try:
+        yield connections
+    finally:
+        await connections.close()
+        await connections.engine.dispose()

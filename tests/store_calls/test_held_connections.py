@@ -5,26 +5,11 @@ drops its connection, and later uses still get one."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import Connection, text
-from sqlalchemy.ext.asyncio import create_async_engine
-from sqlalchemy.pool import NullPool
 
 from ivr.store.held_connections import HeldConnections
-
-
-@pytest.fixture
-async def held(database_url: str) -> AsyncIterator[HeldConnections]:
-    if database_url.startswith("sqlite"):
-        pytest.skip("SQLite's call path runs on its own connections (ivr.store.sqlite_runner)")
-    connections = HeldConnections(create_async_engine(database_url, poolclass=NullPool), 2)
-    try:
-        yield connections
-    finally:
-        await connections.close()
-        await connections.engine.dispose()
 
 
 def _backend_after(conn: Connection, seconds: float) -> int:

@@ -5,13 +5,9 @@ callers all stopped waiting is cancelled, and the reads asked after it are not h
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import create_async_engine
-from sqlalchemy.pool import NullPool
 
 from ivr.store.driver_values import Kind
 from ivr.store.held_connections import HeldConnections
@@ -42,18 +38,6 @@ def _doubles(sleep_s: float = 0.0, *, only_with: int | None = None) -> Any:
 
 def _divides(questions: list[int]) -> Fetch[list[int]]:
     return Fetch(_DIVIDES, (questions,), lambda rows, _d: [r[0] for r in rows])
-
-
-@pytest.fixture
-async def held(database_url: str) -> AsyncIterator[HeldConnections]:
-    if database_url.startswith("sqlite"):
-        pytest.skip("SQLite's reads cost no round trip: each runs alone (ivr.store.db)")
-    connections = HeldConnections(create_async_engine(database_url, poolclass=NullPool), 4)
-    try:
-        yield connections
-    finally:
-        await connections.close()
-        await connections.engine.dispose()
 
 
 async def test_reads_asked_together_share_one_statement(held: HeldConnections) -> None:

@@ -6,7 +6,7 @@ the engine's listeners, a failed or cancelled statement's connection dropped."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -14,8 +14,6 @@ from typing import Any
 import pytest
 from sqlalchemy import event, select
 from sqlalchemy.exc import DBAPIError, StatementError
-from sqlalchemy.ext.asyncio import create_async_engine
-from sqlalchemy.pool import NullPool
 
 from ivr.screening.rules import CallerHistory
 from ivr.store import history
@@ -37,17 +35,6 @@ _SLEEP = Fetch(Sql("SELECT pg_backend_pid() FROM pg_sleep(5)", ()), (), lambda r
 def _postgres_only(url: str) -> None:
     if url.startswith("sqlite"):
         pytest.skip("SQLite's call path runs in this process: no driver to send to")
-
-
-@pytest.fixture
-async def held(database_url: str) -> AsyncIterator[HeldConnections]:
-    _postgres_only(database_url)
-    connections = HeldConnections(create_async_engine(database_url, poolclass=NullPool), 2)
-    try:
-        yield connections
-    finally:
-        await connections.close()
-        await connections.engine.dispose()
 
 
 @contextmanager
