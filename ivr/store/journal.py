@@ -9,8 +9,8 @@ to the database in batches and reports how far it got; entries are full snapshot
 version, so applying one twice (after a crash) is harmless.
 
 Segments: entries go to ``journal-<n>.jsonl``; a new segment starts every ``segment_entries``
-entries. A segment is deleted once every entry in it was applied. At start, every remaining
-segment is replayed.
+entries. A segment is deleted once every entry in it was applied and the database made them
+durable (``before_forget``). At start, every remaining segment is replayed.
 """
 
 from __future__ import annotations
