@@ -213,7 +213,7 @@ class Database:
         None on SQLite, whose reads cost no round trip."""
         if self._held is None:
             return None
-        return JoinedReads(self._held, joined)
+        return JoinedReads(self.read_sync, joined)
 
     async def _autocommit_read(self, query: Callable[[Connection], T]) -> T:
         assert self._held is not None

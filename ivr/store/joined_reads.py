@@ -9,9 +9,9 @@ asked meanwhile (group commit, for reads): alone at low load, in one statement u
 
 Each question still gets the answer it would get alone: the joined statement answers each in
 its order as the single one would (a test compares them). A failed statement fails every
-question in it (each caller's own error handling decides, as for a read of its own), and a
-statement that met a connection that had died runs once more on a fresh one, as
-``Database.read_sync`` does. A question whose caller stopped waiting (hung up, timed out)
+question in it (each caller's own error handling decides, as for a read of its own); the
+statement is sent by ``read`` (``Database.read_sync``: once more on a fresh connection when
+the held one had died). A question whose caller stopped waiting (hung up, timed out)
 before its statement was sent is left out of it, and a statement whose callers all stopped
 waiting is cancelled.
 """
@@ -19,12 +19,9 @@ waiting is cancelled.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy.exc import DBAPIError
-
-from ivr.store.held_connections import HeldConnections
 from ivr.store.raw_sql import Fetch
 
 Q = TypeVar("Q")
@@ -33,21 +30,20 @@ T = TypeVar("T")
 
 class JoinedReads(Generic[Q, T]):
     """``await read(question)``: its answer, from ``joined(questions)``, one statement that
-    answers each question of a batch in order."""
+    answers each question of a batch in order, sent by ``send``."""
 
     def __init__(
         self,
-        held: HeldConnections,
+        send: Callable[[Fetch[list[T]]], Awaitable[list[T]]],
         joined: Callable[[list[Q]], Fetch[list[T]]],
         *,
         max_batch: int = 128,
     ) -> None:
-        self._held = held
+        self._send = send
         self._joined = joined
         self._max_batch = max_batch
         self._waiting: list[tuple[Q, asyncio.Future[T]]] = []
         self._task: asyncio.Task[None] | None = None
-        self._sending: asyncio.Task[list[T]] | None = None  # the statement under way
         self.statements = 0  # sent so far
         self.questions = 0  # answered by them
 
@@ -71,7 +67,8 @@ class JoinedReads(Generic[Q, T]):
             self._task = None
 
     async def _answer(self, asked: list[tuple[Q, asyncio.Future[T]]]) -> None:
-        fetch = self._sending = asyncio.create_task(self._fetch([q for q, _ in asked]))
+        statement = self._joined([question for question, _ in asked])
+        fetch = asyncio.ensure_future(self._send(statement))
         _cancel_when_all_gave_up(fetch, [answer for _, answer in asked])
         try:
             answers = await fetch
@@ -89,15 +86,6 @@ class JoinedReads(Generic[Q, T]):
         for (_, answer), value in zip(asked, answers, strict=True):
             if not answer.done():
                 answer.set_result(value)
-
-    async def _fetch(self, questions: list[Q]) -> list[T]:
-        statement = self._joined(questions)
-        try:
-            return await self._held.fetch(statement)
-        except DBAPIError as exc:
-            if not exc.connection_invalidated:
-                raise
-            return await self._held.fetch(statement)  # the held connections were replaced
 
 
 def _cancel_when_all_gave_up(

@@ -41,14 +41,14 @@ def _divides(questions: list[int]) -> Fetch[list[int]]:
 
 
 async def test_reads_asked_together_share_one_statement(held: HeldConnections) -> None:
-    reads: JoinedReads[int, int] = JoinedReads(held, _doubles())
+    reads: JoinedReads[int, int] = JoinedReads(held.fetch, _doubles())
     answers = await asyncio.gather(*(reads.read(n) for n in range(10)))
     assert answers == [n * 2 for n in range(10)]
     assert (reads.statements, reads.questions) == (1, 10)
 
 
 async def test_reads_asked_during_a_statement_go_in_the_next_one(held: HeldConnections) -> None:
-    reads: JoinedReads[int, int] = JoinedReads(held, _doubles(0.2))
+    reads: JoinedReads[int, int] = JoinedReads(held.fetch, _doubles(0.2))
     first = reads.read(1)
     await asyncio.sleep(0.05)  # the first statement is under way
     later = [reads.read(n) for n in (2, 3, 4)]
@@ -59,14 +59,14 @@ async def test_reads_asked_during_a_statement_go_in_the_next_one(held: HeldConne
 async def test_a_failed_statement_fails_each_read_in_it_and_not_the_next(
     held: HeldConnections,
 ) -> None:
-    reads: JoinedReads[int, int] = JoinedReads(held, _divides)
+    reads: JoinedReads[int, int] = JoinedReads(held.fetch, _divides)
     failed = await asyncio.gather(reads.read(5), reads.read(0), return_exceptions=True)
     assert all(isinstance(f, DBAPIError) and "division by zero" in str(f) for f in failed)
     assert await reads.read(5) == 2
 
 
 async def test_a_statement_nobody_waits_for_is_cancelled(held: HeldConnections) -> None:
-    reads: JoinedReads[int, int] = JoinedReads(held, _doubles(30, only_with=1))
+    reads: JoinedReads[int, int] = JoinedReads(held.fetch, _doubles(30, only_with=1))
     hung = reads.read(1)  # a server that accepted the statement and went silent
     await asyncio.sleep(0.2)
     hung.cancel()  # its caller's time limit
