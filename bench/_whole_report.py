@@ -27,6 +27,7 @@ class Run:
     cpu0: CpuSample
     cpu1: CpuSample
     driver_s: float
+    database_s: float | None  # the PostgreSQL server's CPU over the run (postgres kind only)
 
     @property
     def calls_per_s(self) -> float:
@@ -39,6 +40,10 @@ class Run:
     @property
     def main_cpu_ms(self) -> float:
         return 1000 * (self.cpu1.main_s - self.cpu0.main_s) / self.result.calls
+
+    @property
+    def database_cpu_ms(self) -> float | None:
+        return None if self.database_s is None else 1000 * self.database_s / self.result.calls
 
     @property
     def double_share(self) -> float:
@@ -80,6 +85,11 @@ def _rounds(runs: list[Run], kinds: list[str]) -> list[dict[str, Run]]:
     return [{kind: per_kind[kind][i] for kind in kinds} for i in range(count)]
 
 
+def _median_or_none(values: list[float | None]) -> float | None:
+    known = [value for value in values if value is not None]
+    return statistics.median(known) if known else None
+
+
 def _kind_figures(runs: list[Run], latency: DriveResult | None) -> dict[str, Any]:
     delays = [d for run in runs for d in run.result.post_dial_delays_s]
     figures: dict[str, Any] = {
@@ -87,11 +97,13 @@ def _kind_figures(runs: list[Run], latency: DriveResult | None) -> dict[str, Any
         "process_cpu_ms_per_call": statistics.median(run.process_cpu_ms for run in runs),
         "main_thread_cpu_ms_per_call": statistics.median(run.main_cpu_ms for run in runs),
         "double_cpu_share": statistics.median(run.double_share for run in runs),
+        "database_cpu_ms_per_call": _median_or_none([run.database_cpu_ms for run in runs]),
         "saturated_pdd_ms": {"p50": _ms(_percentile(delays, 0.5)),
                              "p99": _ms(_percentile(delays, 0.99))},
         "runs": [{"calls": r.result.calls, "wall_s": r.result.wall_s, "calls_per_s": r.calls_per_s,
                   "process_cpu_ms": r.process_cpu_ms, "main_cpu_ms": r.main_cpu_ms,
-                  "double_share": r.double_share} for r in runs],
+                  "database_cpu_ms": r.database_cpu_ms, "double_share": r.double_share}
+                 for r in runs],
     }  # fmt: skip
     if latency is not None:
         delays = latency.post_dial_delays_s
@@ -151,14 +163,15 @@ def print_summary(summary: dict[str, Any]) -> None:
     kinds = summary["kinds"]
     print("\nRATE (closed loop): medians of the rounds; the server's CPU per call")
     print(f"{'kind':>9} {'calls/s':>8} {'cpu ms':>7} {'main ms':>8} {'vs raw':>7} {'vs noop':>8} "
-          f"{'sat. PDD p50/p99 ms':>20} {'double cpu':>10}")  # fmt: skip
+          f"{'sat. PDD p50/p99 ms':>20} {'double cpu':>10} {'db ms':>6}")  # fmt: skip
     for kind, f in kinds.items():
         pdd = f["saturated_pdd_ms"]
         sat = f"{_fmt(pdd['p50'])} / {_fmt(pdd['p99'])}"
         print(f"{kind:>9} {f['calls_per_s']:>8.0f} {f['process_cpu_ms_per_call']:>7.2f} "
               f"{f['main_thread_cpu_ms_per_call']:>8.2f} {_fmt(f.get('raw_ratio')):>7} "
               f"{_fmt(f.get('vs_noop_store_ratio')):>8} {sat:>20} "
-              f"{f['double_cpu_share']:>10.0%}")  # fmt: skip
+              f"{f['double_cpu_share']:>10.0%} "
+              f"{_fmt(f['database_cpu_ms_per_call']):>6}")  # fmt: skip
     print("\nLATENCY (paced): post-dial delay, key-press reply -> EXEC Dial, real wall time")
     for kind, f in kinds.items():
         if "paced" in f:
@@ -185,7 +198,8 @@ def print_summary(summary: dict[str, Any]) -> None:
               f"{stored['connected_rows']} of {stored['placed']} calls")  # fmt: skip
     print("\nnote: the box has 2 cores shared by the server, the double and the database; absolute "
           "figures are noisy, compare the ratios measured in this run. CPU ms/call counts every "
-          "thread of the server process (main = its event loop alone).")  # fmt: skip
+          "thread of the server process (main = its event loop alone); db ms/call is the "
+          "PostgreSQL server's own CPU.")  # fmt: skip
     if any(f["double_cpu_share"] >= DOUBLE_BOUND_SHARE for f in kinds.values()):
         print("note: the double used about a whole core in some runs: it limited their rate.")
     print("OVERALL: " + ("PASS" if summary["passed"] else "FAIL"))

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from _whole_driver import DriveResult, closed_loop, install_timing, paced
-from _whole_pg import temporary_database
+from _whole_pg import database_cpu_s, temporary_database
 from _whole_plan import call_script, callers, write_plan
 from _whole_process import WholeServer
 from _whole_report import Run, check_report, print_summary, summarize
@@ -87,14 +87,21 @@ class Bench:
 
     async def rate_run(self, kind: str, calls: int) -> Run:
         server = self.servers[kind]
-        cpu0, driver0 = server.cpu(), time.process_time()
+        cpu0, driver0, db0 = server.cpu(), time.process_time(), self._database_cpu_s(kind)
         first = next(self._channel_block) * CHANNELS_PER_RUN
         work = closed_loop(
             server.port, self.scripts, calls, self.args.concurrency, check_report, first
         )
         result = await self._bounded(kind, work)
         await asyncio.sleep(0.05)  # let the server finish its last closes
-        return Run(kind, result, cpu0, server.cpu(), time.process_time() - driver0)
+        driver_s = time.process_time() - driver0
+        db_s = self._database_cpu_s(kind)
+        database_s = None if db_s is None or db0 is None else db_s - db0
+        return Run(kind, result, cpu0, server.cpu(), driver_s, database_s)
+
+    @staticmethod
+    def _database_cpu_s(kind: str) -> float | None:
+        return database_cpu_s() if kind == "postgres" else None
 
     async def latency_run(self, kind: str) -> DriveResult:
         server = self.servers[kind]
