@@ -22,7 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("ivr.plans.commands_check", "validate call-plan files without touching the database"),
     "apply": ("ivr.plans.commands_apply", "apply call-plan files in one transaction"),
     "export": ("ivr.plans.commands_export", "write the live configuration as call-plan YAML"),
-    "db": ("ivr.store.commands", "database schema: upgrade, current revision"),
+    "db": ("ivr.store.commands", "database schema: upgrade, downgrade, current revision"),
     "simulate": ("ivr.sim.commands", "place a simulated call and print its story"),
 }
 

@@ -153,3 +153,38 @@ def test_dry_run_and_export_refuse_a_database_without_schema(
     err = capsys.readouterr().err
     assert err.count("run 'ivr db upgrade' first") == 2
     assert asyncio.run(migrate.current(env)) is None
+
+
+def test_db_downgrade_rolls_back_and_upgrade_returns(
+    env: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["db", "upgrade"]) == 0
+
+    assert main(["db", "downgrade", "0003"]) == 0
+    assert main(["db", "current"]) == 0
+    assert main(["db", "upgrade", "0004"]) == 0
+    assert main(["db", "upgrade"]) == 0
+
+    assert capsys.readouterr().out.splitlines() == [
+        "schema at 0005",
+        "schema at 0003",
+        "0003 (behind: newest is 0005)",
+        "schema at 0004",
+        "schema at 0005",
+    ]
+    assert asyncio.run(migrate.current(env)) == "0005"
+
+
+@pytest.mark.parametrize(
+    ("action", "target"), [("downgrade", "9999"), ("upgrade", "nope"), ("downgrade", "head")]
+)
+def test_db_with_a_revision_it_cannot_reach_says_so_and_changes_nothing(
+    env: str, action: str, target: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["db", "upgrade", "0004"]) == 0
+
+    assert main(["db", action, target]) == 1
+
+    err = capsys.readouterr().err
+    assert err.startswith(f"ivr db {action}: ") and "the schema was not changed" in err
+    assert asyncio.run(migrate.current(env)) == "0004"
