@@ -1,7 +1,7 @@
 """The statements of a claim and its release, as driver SQL (``ivr.store.raw_sql``): they run
 on every routed call. ``ivr.store.claims`` says what they mean and in which order they run.
 
-PostgreSQL: one call of ``ivr_claim`` / ``ivr_release`` each (``ivr.store.pg_routines``).
+PostgreSQL: one call of ``ivr_claim`` / ``ivr_release`` each (migration 0002).
 SQLite: the counter rows, ONE conditional UPDATE over all of a claim's counters, the claim row.
 A counter is (period kind, period key) and, to take a slot, its cap.
 """

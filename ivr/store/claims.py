@@ -86,7 +86,7 @@ def take(
     took, and record the claim. A counter it did not take may not exist yet (the first claim of
     a period): those rows are created and tried once more, in the same transaction, so the
     common case pays no insert. PostgreSQL does all of it in one call of ``ivr_claim``
-    (``ivr.store.pg_routines``). The statements are in ``ivr.store.claim_sql``."""
+    (migration 0002). The statements are in ``ivr.store.claim_sql``."""
     wanted = [(c.kind, c.key, c.cap) for c in counters]
     if conn.dialect.name == "postgresql":
         full_at = claim_sql.pg_claim(conn, call_ref, target_id, wanted, at)
@@ -151,7 +151,7 @@ def give_back(
 
 def change_counters_together(changes: list[Take | GiveBack]) -> Fetch[list[object]]:
     """PostgreSQL: every claim and release of a write batch in ONE statement (``ivr_batch``,
-    ``ivr.store.pg_routines`` says why), in the batch's order; the same answers as running
+    migration 0002 says why), in the batch's order; the same answers as running
     each job on its own. Run it in autocommit: the statement is the transaction."""
     batch = claim_sql.pg_batch([change.pg_change() for change in changes])
 

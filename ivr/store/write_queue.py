@@ -15,7 +15,7 @@ task runs every job waiting at that moment in ONE transaction, then hands each i
 - PostgreSQL: jobs run in the order of their ``order`` key (the target id for counter changes),
   so two processes' batches take per-target locks in the same order and never deadlock. A
   batch of claims and releases only is ONE statement in autocommit (``run_joined``,
-  ``ivr.store.pg_routines``): its target locks are held while the server runs it, not across
+  migration 0002): its target locks are held while the server runs it, not across
   a round trip per job, so it takes no lane either (lanes are for transactions of several
   statements); a batch that fails runs again job by job, as any other.
 - Bulk jobs (the record writer's) never share a batch with the others: a claim waits for no

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, inspect, text
@@ -12,6 +14,7 @@ from sqlalchemy import Connection, inspect, text
 from ivr.store import migrate
 from ivr.store.db import Database
 from ivr.store.models import Base
+from tests.conftest import create_pg_database, drop_pg_database, pg_url_for
 
 
 def _schema_diff(connection: Connection) -> list[Any]:
@@ -72,3 +75,54 @@ async def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(tmp_pa
     assert path.exists()
     assert (journal, foreign_keys) == ("wal", 1)
     assert busy_timeout is not None and busy_timeout >= 1000
+
+
+def _routines(connection: Connection) -> dict[str, str]:
+    """The ivr_* functions in the database and their bodies (PostgreSQL)."""
+    if connection.dialect.name != "postgresql":
+        return {}
+    rows = connection.execute(
+        text("SELECT proname, prosrc FROM pg_proc WHERE proname LIKE 'ivr\\_%'")
+    )
+    return {name: body for name, body in rows}
+
+
+async def _state(url: str) -> tuple[set[str], dict[str, str]]:
+    async with Database(url) as db, db.engine.connect() as conn:
+        return await conn.run_sync(_table_names), await conn.run_sync(_routines)
+
+
+async def test_every_revision_goes_down_to_nothing_and_up_again(database_url: str) -> None:
+    await migrate.upgrade(database_url)
+
+    await migrate.downgrade(database_url, "base")
+
+    assert await migrate.current(database_url) is None
+    assert await _state(database_url) == ({"alembic_version"}, {})
+    await migrate.upgrade(database_url)
+    async with Database(database_url) as db, db.engine.connect() as conn:
+        assert await conn.run_sync(_schema_diff) == []
+
+
+@pytest.fixture
+async def pg_url() -> AsyncIterator[str]:
+    name = await create_pg_database()
+    try:
+        yield pg_url_for(name)
+    finally:
+        await drop_pg_database(name)
+
+
+@pytest.mark.postgres
+async def test_each_revision_installs_the_routines_frozen_in_it(pg_url: str) -> None:
+    """0002's ivr_batch waits for the WAL flush; 0005's does not. Each revision holds its own
+    SQL, so a later edit cannot change what an old revision installed."""
+    await migrate.upgrade(pg_url, "0002")
+    _, at_0002 = await _state(pg_url)
+    await migrate.upgrade(pg_url)
+    _, at_head = await _state(pg_url)
+
+    assert set(at_0002) == {"ivr_claim", "ivr_release", "ivr_batch"}
+    assert "synchronous_commit" not in at_0002["ivr_batch"]
+    assert "synchronous_commit" in at_head["ivr_batch"]
+    assert set(at_head) == set(at_0002) | {"ivr_store_calls", "ivr_epoch"}
