@@ -37,6 +37,11 @@ from ivr.store.write_queue import Job
 
 __all__ = ["DB_ERRORS", "CallWriter", "refused_by_database"]
 log = logging.getLogger(__name__)
+SQLITE_CALLS_PER_JOB = 8
+PG_CALLS_PER_JOB = 64
+# Jobs this many times bigger while the writer is behind (``_behind``): the queue runs one
+# bulk job between two batches of claims, so the job's size sets how fast the writer catches up.
+CATCH_UP_FACTOR = 4
 
 
 class CallWriter:
@@ -51,7 +56,7 @@ class CallWriter:
         attempt_timeout_s: float = 60.0,
         linger_s: float = 0.25,
         busy_batch: int = 16,
-        calls_per_job: int = 8,
+        calls_per_job: int | None = None,
     ) -> None:
         self._db = db
         self._journal = journal
@@ -67,9 +72,13 @@ class CallWriter:
         self._last_batch = 0
         self._hurry = asyncio.Event()  # flush() wants everything now
         # Calls per write queue job, and so per bulk batch (the queue runs one bulk job per
-        # batch): each job holds SQLite's single writer while it runs, and claims wait behind
-        # it, so a big batch goes in several short jobs. 8 beat 64 on the whole-call benchmark
-        # (docs/dependencies.md): short jobs keep claims and reads moving.
+        # batch). SQLite: each job holds the single writer while it runs, and claims wait
+        # behind it, so a big batch goes in several short jobs (8 calls). PostgreSQL: a job is
+        # one statement that no claim waits for, and each costs a round trip and the server's
+        # per-statement work; at 8 calls per job the writer fell behind the calls (bench
+        # round 9: 64 cut the database's CPU per call by a third and left no backlog).
+        if calls_per_job is None:
+            calls_per_job = SQLITE_CALLS_PER_JOB if db.is_sqlite else PG_CALLS_PER_JOB
         self._calls_per_job = calls_per_job
         self._queue: list[JournalEntry] = []
         self._menu_versions: MenuVersionIds = {}  # row ids found so far (write_snapshots)
@@ -210,10 +219,13 @@ class CallWriter:
         versioned, so a chunk written again after a later one failed changes nothing."""
         latest = list(_newest_snapshots(batch).items())
         last_job_s = 0.0
-        for start in range(0, len(latest), self._calls_per_job):
+        start = 0
+        while start < len(latest):
             if start:
                 await self._pace(last_job_s)
-            chunk = dict(latest[start : start + self._calls_per_job])
+            size = self._calls_per_job * (CATCH_UP_FACTOR if self._behind else 1)
+            chunk = dict(latest[start : start + size])
+            start += size
             started = time.perf_counter()
             await self._db.writes.run(self._job(chunk), bulk=True)
             last_job_s = time.perf_counter() - started
@@ -234,9 +246,18 @@ class CallWriter:
         and back to back (a batch is many jobs) every call's step waited behind one: the
         slowest post-dial delays each overlapped 3-4 jobs of ~3 ms (bench/README.md, round
         5). Not when asked to hurry (flush, shutdown), nor on PostgreSQL, whose server does
-        the work."""
-        if self._db.is_sqlite and not self._hurry.is_set():
-            await asyncio.sleep(last_job_s)
+        the work; nor once the writer is behind (a full batch more waits): at half the loop it
+        stored fewer calls than came in, and a backlog that only grows is worse than slower
+        steps (records seen late, memory, a long replay after a crash), so the writer catches
+        up and the calls slow down instead (bench/README.md, round 9)."""
+        if not self._db.is_sqlite or self._hurry.is_set() or self._behind:
+            return
+        await asyncio.sleep(last_job_s)
+
+    @property
+    def _behind(self) -> bool:
+        """More waits than one full batch."""
+        return len(self._queue) > self._max_batch
 
 
 def _check_rows(snap: dict[str, Any]) -> None:

@@ -92,14 +92,36 @@ async def test_many_checkpoints_are_written_in_few_transactions(
         assert await wiring.writer.flush(10)
     # one batch of 150 calls, written as write queue jobs of 8 calls (SQLite's single writer
     # must not be held long while claims wait): 19 transactions, not 150 or 300. PostgreSQL
-    # stores a job in ONE statement (ivr_store_calls) in autocommit: no BEGIN at all, and one
-    # statement more that waits for the WAL flush (FlushWal).
-    assert transactions_and_statements(db, seen)[0] == (19 if db.is_sqlite else 20)
-    assert db.is_sqlite or seen["statements"] == 20
+    # stores a job of up to 64 calls in ONE statement (ivr_store_calls) in autocommit: no
+    # BEGIN at all, and one statement more that waits for the WAL flush (FlushWal).
+    assert transactions_and_statements(db, seen)[0] == (19 if db.is_sqlite else 4)
+    assert db.is_sqlite or seen["statements"] == 4
     assert await call_count(db) == 150
     assert wiring.writer.written == 150
     row, kinds, statuses = await stored(db, calls[7].id)
     assert (row.version, kinds, statuses) == (2, ["call.start", "dial.end"], ["BUSY"])
+    await unwire(wiring)
+
+
+async def test_a_writer_behind_the_calls_catches_up_in_bigger_jobs(
+    db: Database, tmp_path: Path
+) -> None:
+    wiring = await wire(db, tmp_path / "spool", start_writer=False, max_batch=40, calls_per_job=2)
+    calls = [new_call(n) for n in range(150)]
+    for call in calls:
+        await wiring.store.checkpoint(call)
+        await wiring.store.checkpoint(routed(call, "BUSY"))  # 300 entries: 7 batches too many
+    with transactions(db) as seen:
+        wiring.writer.start()
+        assert await wiring.writer.flush(10)
+    # 7 batches of 40 entries (20 calls), then 20 entries (10 calls). While more than a batch
+    # waits, jobs hold 4 x 2 calls: 3 jobs for each of the first 7; the last, with nothing
+    # behind it, 5 jobs of 2 calls. At 2 calls a job throughout: 75. PostgreSQL adds one
+    # FlushWal per batch.
+    assert transactions_and_statements(db, seen)[0] == (26 if db.is_sqlite else 34)
+    assert await call_count(db) == 150
+    row, _, statuses = await stored(db, calls[149].id)
+    assert (row.version, statuses) == (2, ["BUSY"])
     await unwire(wiring)
 
 
@@ -108,7 +130,7 @@ async def test_postgres_records_are_flushed_before_the_journal_forgets_them(
 ) -> None:
     if db.is_sqlite:
         pytest.skip("SQLite commits records on the event loop's thread, its journal trims after")
-    wiring = await wire(db, tmp_path / "spool", start_writer=False)
+    wiring = await wire(db, tmp_path / "spool", start_writer=False, calls_per_job=8)
     for n in range(20):
         await wiring.store.checkpoint(routed(new_call(n), "ANSWER"))
     seen: list[str] = []
