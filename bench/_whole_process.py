@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import psutil
-from _child import main_thread_cpu_s, start_child
+from _child import all_threads_cpu_s, main_thread_cpu_s, start_child
 
 SERVER_SCRIPT = Path(__file__).parent / "_whole_server.py"
 STOP_TIMEOUT_S = 60.0
@@ -38,6 +38,20 @@ class WholeServer:
     def cpu(self) -> CpuSample:
         times = self.process.cpu_times()
         return CpuSample(main_thread_cpu_s(self.process), times.user + times.system)
+
+    def flush(self) -> float:
+        """Have it store everything waiting, at once; how long that took (in the server)."""
+        assert self.popen.stdin is not None and self.popen.stdout is not None
+        self.popen.stdin.write("flush\n")
+        self.popen.stdin.flush()
+        answer = self.popen.stdout.readline().split()
+        if len(answer) != 3 or answer[0] != "FLUSHED" or answer[1] != "True":
+            raise SystemExit(f"the {self.kind} server did not flush its records: {answer}")
+        return float(answer[2])
+
+    def busy_s(self) -> float:
+        """CPU of its live threads, precise enough to tell idle from busy over 50 ms."""
+        return all_threads_cpu_s(self.process)
 
     def stop(self) -> dict[str, Any]:
         """Close its stdin; it stops and prints ``STATS <json>``. Kill it if it lingers."""

@@ -4,7 +4,8 @@
     python bench/_whole_server.py raw <commands.json> [prof]
 
 Binds 127.0.0.1 on a free port, prints ``PORT <n>`` once listening, and serves until its stdin
-closes. Then it prints ``STATS <json>`` (for ``switch``: what reached the database) and exits.
+closes; a ``flush`` line on stdin makes it store what is waiting and answer ``FLUSHED``. Then
+it prints ``STATS <json>`` (for ``switch``: what reached the database) and exits.
 
 * ``switch``: the real ``ivr.app.Switch`` (journal, record writer, live plan, FastAGI server,
   web console), with the bench plan applied at start. ``noop`` swaps the call path's store for
@@ -22,6 +23,8 @@ import cProfile
 import json
 import logging
 import sys
+import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,11 +38,19 @@ from ivr.settings import load_settings
 from ivr.store.models import Call
 
 HOST = "127.0.0.1"
+FLUSH_TIMEOUT_S = 60.0
 REPO = Path(__file__).resolve().parent.parent
 
 
-async def wait_for_stdin_eof() -> None:
-    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+async def serve_commands(flush: Callable[[], Awaitable[bool]]) -> None:
+    """Answer the bench's lines on stdin until it closes: ``flush`` stores everything the
+    calls so far left to store, at once (no lingering), and prints ``FLUSHED <ok> <seconds>``."""
+    loop = asyncio.get_running_loop()
+    while line := await loop.run_in_executor(None, sys.stdin.readline):
+        if line.strip() == "flush":
+            started = time.perf_counter()
+            ok = await flush()
+            print(f"FLUSHED {ok} {time.perf_counter() - started:.6f}", flush=True)
 
 
 async def serve_switch(url: str, plan: Path, var_dir: Path, store: str) -> dict[str, Any]:
@@ -61,7 +72,7 @@ async def serve_switch(url: str, plan: Path, var_dir: Path, store: str) -> dict[
     pauses = GcPauses()
     assert switch.agi_address is not None
     print(f"PORT {switch.agi_address[1]}", flush=True)
-    await wait_for_stdin_eof()
+    await serve_commands(lambda: switch.writer.flush(FLUSH_TIMEOUT_S))
     await switch.agi.stop(grace_s=5.0)
     flushed = await switch.writer.flush(30.0)
     async with switch.db.read() as session:
@@ -89,10 +100,14 @@ async def serve_switch(url: str, plan: Path, var_dir: Path, store: str) -> dict[
     return stats
 
 
+async def _nothing_to_flush() -> bool:
+    return True
+
+
 async def serve_raw(commands: list[bytes]) -> dict[str, Any]:
     server = await asyncio.start_server(raw_replay(commands), HOST, 0)
     print(f"PORT {server.sockets[0].getsockname()[1]}", flush=True)
-    await wait_for_stdin_eof()
+    await serve_commands(_nothing_to_flush)
     server.close()
     await server.wait_closed()
     return {}
