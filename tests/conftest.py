@@ -56,6 +56,16 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
 
 
 @pytest.fixture
+async def pg_url() -> AsyncIterator[str]:
+    """A PostgreSQL database of its own, for a test about PostgreSQL alone."""
+    name = await create_pg_database()
+    try:
+        yield pg_url_for(name)
+    finally:
+        await drop_pg_database(name)
+
+
+@pytest.fixture
 def shared_asterisk() -> Path:
     """The real Asterisk 22 transcripts that every double and parser is checked against."""
     if not SHARED_ASTERISK.is_dir():

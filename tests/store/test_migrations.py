@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,6 @@ from sqlalchemy import Connection, inspect, text
 from ivr.store import migrate
 from ivr.store.db import Database
 from ivr.store.models import Base
-from tests.conftest import create_pg_database, drop_pg_database, pg_url_for
 
 
 def _schema_diff(connection: Connection) -> list[Any]:
@@ -102,15 +100,6 @@ async def test_every_revision_goes_down_to_nothing_and_up_again(database_url: st
     await migrate.upgrade(database_url)
     async with Database(database_url) as db, db.engine.connect() as conn:
         assert await conn.run_sync(_schema_diff) == []
-
-
-@pytest.fixture
-async def pg_url() -> AsyncIterator[str]:
-    name = await create_pg_database()
-    try:
-        yield pg_url_for(name)
-    finally:
-        await drop_pg_database(name)
 
 
 @pytest.mark.postgres
