@@ -28,13 +28,13 @@ class Run:
     cpu1: CpuSample
     driver_s: float
     database_s: float | None  # the PostgreSQL server's CPU over the run (postgres kind only)
-    settle_s: float  # how long the server took to store its backlog after the run's last call
+    tail_s: float  # how long the server took to store its backlog after the run's last call
 
     @property
     def calls_per_s(self) -> float:
         """Calls placed until every one is stored: the backlog the server had left at the last
         call's end counts (a rate the store cannot keep up with is not a rate)."""
-        return self.result.calls / (self.result.wall_s + self.settle_s)
+        return self.result.calls / (self.result.wall_s + self.tail_s)
 
     @property
     def process_cpu_ms(self) -> float:
@@ -101,13 +101,13 @@ def _kind_figures(runs: list[Run], latency: DriveResult | None) -> dict[str, Any
         "main_thread_cpu_ms_per_call": statistics.median(run.main_cpu_ms for run in runs),
         "double_cpu_share": statistics.median(run.double_share for run in runs),
         "database_cpu_ms_per_call": _median_or_none([run.database_cpu_ms for run in runs]),
-        "settle_s": statistics.median(run.settle_s for run in runs),
+        "tail_s": statistics.median(run.tail_s for run in runs),
         "saturated_pdd_ms": {"p50": _ms(_percentile(delays, 0.5)),
                              "p99": _ms(_percentile(delays, 0.99))},
         "runs": [{"calls": r.result.calls, "wall_s": r.result.wall_s, "calls_per_s": r.calls_per_s,
                   "process_cpu_ms": r.process_cpu_ms, "main_cpu_ms": r.main_cpu_ms,
                   "database_cpu_ms": r.database_cpu_ms, "double_share": r.double_share,
-                  "settle_s": r.settle_s}
+                  "tail_s": r.tail_s}
                  for r in runs],
     }  # fmt: skip
     if latency is not None:
@@ -176,7 +176,7 @@ def print_summary(summary: dict[str, Any]) -> None:
               f"{f['main_thread_cpu_ms_per_call']:>8.2f} {_fmt(f.get('raw_ratio')):>7} "
               f"{_fmt(f.get('vs_noop_store_ratio')):>8} {sat:>20} "
               f"{f['double_cpu_share']:>10.0%} "
-              f"{_fmt(f['database_cpu_ms_per_call']):>6} {f['settle_s']:>6.2f}")  # fmt: skip
+              f"{_fmt(f['database_cpu_ms_per_call']):>6} {f['tail_s']:>6.2f}")  # fmt: skip
     print("\nLATENCY (paced): post-dial delay, key-press reply -> EXEC Dial, real wall time")
     for kind, f in kinds.items():
         if "paced" in f:

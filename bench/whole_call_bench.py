@@ -98,10 +98,10 @@ class Bench:
         )
         result = await self._bounded(kind, work)
         driver_s = time.process_time() - driver0
-        settle_s = await self._settle(kind)
+        tail_s = await self._settle(kind)
         db_s = self._database_cpu_s(kind)
         database_s = None if db_s is None or db0 is None else db_s - db0
-        return Run(kind, result, cpu0, server.cpu(), driver_s, database_s, settle_s)
+        return Run(kind, result, cpu0, server.cpu(), driver_s, database_s, tail_s)
 
     async def _settle(self, kind: str) -> float:
         """Have the server store what the run left to store, and return how long that took.

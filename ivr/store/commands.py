@@ -34,11 +34,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     url = settings.effective_database_url
     try:
-        if args.db_action == "upgrade":
-            asyncio.run(migrate.upgrade(url, args.target))
-            print(f"schema at {asyncio.run(migrate.current(url)) or 'nothing'}")
-        elif args.db_action == "downgrade":
-            asyncio.run(migrate.downgrade(url, args.target))
+        if args.db_action in ("upgrade", "downgrade"):
+            move = migrate.upgrade if args.db_action == "upgrade" else migrate.downgrade
+            asyncio.run(move(url, args.target))
             print(f"schema at {asyncio.run(migrate.current(url)) or 'nothing'}")
         elif args.db_action == "current":
             revision = asyncio.run(migrate.current(url))

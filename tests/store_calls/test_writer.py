@@ -110,7 +110,7 @@ async def test_a_writer_behind_the_calls_catches_up_in_bigger_jobs(
     calls = [new_call(n) for n in range(150)]
     for call in calls:
         await wiring.store.checkpoint(call)
-        await wiring.store.checkpoint(routed(call, "BUSY"))  # 300 entries: 7 batches too many
+        await wiring.store.checkpoint(routed(call, "BUSY"))  # 300 entries: 8 batches of 40
     with transactions(db) as seen:
         wiring.writer.start()
         assert await wiring.writer.flush(10)
