@@ -250,9 +250,9 @@ def _sqlite_on_connect(busy_ms: int, dbapi_connection: Any, _record: Any) -> Non
         # loss can only lose the last commits, never corrupt the file. Call records are made
         # durable by the journal (fsync'd group commit) before the database sees them, and
         # the journal keeps them until ``make_durable`` synced the WAL, so the database needs
-        # no fsync per commit; claims and counters lost
-        # that way are put right by the claims janitor (recount from claims) and can at worst
-        # let one period cap take a call twice after a power failure.
+        # no fsync per commit; claims and counters lost that way are put right by the claims
+        # janitor (recount from claims) and can at worst let one period cap take a call twice
+        # after a power failure.
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
         cursor.execute("PRAGMA foreign_keys=ON")
