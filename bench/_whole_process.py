@@ -49,6 +49,16 @@ class WholeServer:
             raise SystemExit(f"the {self.kind} server did not flush its records: {answer}")
         return float(answer[2])
 
+    def watch(self) -> None:
+        """Have it count the callbacks that hold its event loop from now on (the latency
+        phase: ``_loop_stalls``)."""
+        assert self.popen.stdin is not None and self.popen.stdout is not None
+        self.popen.stdin.write("watch\n")
+        self.popen.stdin.flush()
+        answer = self.popen.stdout.readline().strip()
+        if answer != "WATCHING":
+            raise SystemExit(f"the {self.kind} server did not start watching: {answer!r}")
+
     def busy_s(self) -> float:
         """CPU of its live threads, precise enough to tell idle from busy over 50 ms."""
         return all_threads_cpu_s(self.process)

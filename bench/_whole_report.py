@@ -184,6 +184,7 @@ def print_summary(summary: dict[str, Any]) -> None:
             print(f"{kind:>9} {p['calls_per_s']:>6.0f} calls/s, up to {p['max_in_flight']} in "
                   f"progress: p50 {_fmt(p['pdd_ms']['p50'])} ms  p99 {_fmt(p['pdd_ms']['p99'])} ms"
                   f"  max {_fmt(p['pdd_ms']['max'])} ms")  # fmt: skip
+    _print_stalls(summary.get("servers", {}))
     print("\nSERVER (whole process life): garbage collections and write batches")
     for kind, server in summary.get("servers", {}).items():
         if server and "gc_collections" in server:
@@ -209,6 +210,21 @@ def print_summary(summary: dict[str, Any]) -> None:
     if any(f["double_cpu_share"] >= DOUBLE_BOUND_SHARE for f in kinds.values()):
         print("note: the double used about a whole core in some runs: it limited their rate.")
     print("OVERALL: " + ("PASS" if summary["passed"] else "FAIL"))
+
+
+def _print_stalls(servers: dict[str, dict[str, Any]]) -> None:
+    """What held each server's event loop during the latency phase (``_loop_stalls``): every
+    call's next step waited behind these, so they make the post-dial delay's tail."""
+    for kind, server in servers.items():
+        stalls = (server or {}).get("stalls")
+        if not stalls:
+            continue
+        top = list(stalls["by_owner"].items())[:4]
+        owners = ", ".join(f"{owner} {n} (longest {longest:.1f})" for owner, (n, longest, _) in top)
+        print(
+            f"{kind:>9} loop held over {stalls['over_ms']:.0f} ms: {stalls['count']} times, "
+            f"longest {stalls['longest_ms']:.1f} ms{': ' + owners if owners else ''}"
+        )
 
 
 def _fmt(value: float | None) -> str:

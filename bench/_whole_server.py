@@ -4,8 +4,10 @@
     python bench/_whole_server.py raw <commands.json> [prof]
 
 Binds 127.0.0.1 on a free port, prints ``PORT <n>`` once listening, and serves until its stdin
-closes; a ``flush`` line on stdin makes it store what is waiting and answer ``FLUSHED``. Then
-it prints ``STATS <json>`` (for ``switch``: what reached the database) and exits.
+closes; a ``flush`` line on stdin makes it store what is waiting and answer ``FLUSHED``, a
+``watch`` line starts counting the callbacks that hold its event loop (``_loop_stalls``) and
+answers ``WATCHING``. Then it prints ``STATS <json>`` (for ``switch``: what reached the
+database; ``stalls``: what held the loop once watched) and exits.
 
 * ``switch``: the real ``ivr.app.Switch`` (journal, record writer, live plan, FastAGI server,
   web console), with the bench plan applied at start. ``noop`` swaps the call path's store for
@@ -30,6 +32,7 @@ from typing import Any
 
 from _child import raw_replay
 from _held_app import GcPauses
+from _loop_stalls import LoopStalls
 from _whole_store import NoopCallStore
 from sqlalchemy import func, select
 
@@ -42,15 +45,20 @@ FLUSH_TIMEOUT_S = 60.0
 REPO = Path(__file__).resolve().parent.parent
 
 
-async def serve_commands(flush: Callable[[], Awaitable[bool]]) -> None:
+async def serve_commands(flush: Callable[[], Awaitable[bool]], stalls: LoopStalls) -> None:
     """Answer the bench's lines on stdin until it closes: ``flush`` stores everything the
-    calls so far left to store, at once (no lingering), and prints ``FLUSHED <ok> <seconds>``."""
+    calls so far left to store, at once (no lingering), and prints ``FLUSHED <ok> <seconds>``;
+    ``watch`` starts ``stalls`` and prints ``WATCHING``."""
     loop = asyncio.get_running_loop()
     while line := await loop.run_in_executor(None, sys.stdin.readline):
         if line.strip() == "flush":
             started = time.perf_counter()
             ok = await flush()
             print(f"FLUSHED {ok} {time.perf_counter() - started:.6f}", flush=True)
+        elif line.strip() == "watch":
+            stalls.start()
+            print("WATCHING", flush=True)
+    stalls.stop()
 
 
 async def serve_switch(url: str, plan: Path, var_dir: Path, store: str) -> dict[str, Any]:
@@ -72,7 +80,8 @@ async def serve_switch(url: str, plan: Path, var_dir: Path, store: str) -> dict[
     pauses = GcPauses()
     assert switch.agi_address is not None
     print(f"PORT {switch.agi_address[1]}", flush=True)
-    await serve_commands(lambda: switch.writer.flush(FLUSH_TIMEOUT_S))
+    stalls = LoopStalls()
+    await serve_commands(lambda: switch.writer.flush(FLUSH_TIMEOUT_S), stalls)
     await switch.agi.stop(grace_s=5.0)
     flushed = await switch.writer.flush(30.0)
     async with switch.db.read() as session:
@@ -95,6 +104,7 @@ async def serve_switch(url: str, plan: Path, var_dir: Path, store: str) -> dict[
             generation: [len(found), round(max(found, default=0.0), 2)]
             for generation, found in pauses.by_generation.items()
         },
+        "stalls": stalls.summary(),
     }
     await switch.stop()
     return stats
@@ -107,10 +117,11 @@ async def _nothing_to_flush() -> bool:
 async def serve_raw(commands: list[bytes]) -> dict[str, Any]:
     server = await asyncio.start_server(raw_replay(commands), HOST, 0)
     print(f"PORT {server.sockets[0].getsockname()[1]}", flush=True)
-    await serve_commands(_nothing_to_flush)
+    stalls = LoopStalls()
+    await serve_commands(_nothing_to_flush, stalls)
     server.close()
     await server.wait_closed()
-    return {}
+    return {"stalls": stalls.summary()}
 
 
 def run(argv: list[str]) -> dict[str, Any]:

@@ -132,6 +132,7 @@ class Bench:
         server = self.servers[kind]
         first = next(self._channel_block) * CHANNELS_PER_RUN
         calls = int(self.args.pace * self.args.latency_s)
+        await asyncio.get_running_loop().run_in_executor(None, server.watch)
         work = paced(server.port, self.scripts, calls, self.args.pace, check_report, first)
         return await self._bounded(kind, work)
 
