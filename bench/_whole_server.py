@@ -1,6 +1,6 @@
 """A benchmarked whole-call server in its own process.
 
-    python bench/_whole_server.py switch <database-url> <plan.yaml> <var-dir> db|noop [prof]
+    python bench/_whole_server.py switch <db-url> <plan.yaml> <var-dir> db|noop <aged-days> [prof]
     python bench/_whole_server.py raw <commands.json> [prof]
 
 Binds 127.0.0.1 on a free port, prints ``PORT <n>`` once listening, and serves until its stdin
@@ -10,7 +10,8 @@ answers ``WATCHING``. Then it prints ``STATS <json>`` (for ``switch``: what reac
 database; ``stalls``: what held the loop once watched) and exits.
 
 * ``switch``: the real ``ivr.app.Switch`` (journal, record writer, live plan, FastAGI server,
-  web console), with the bench plan applied at start. ``noop`` swaps the call path's store for
+  web console), with the bench plan applied at start (and ``aged-days`` of past cap counters
+  added, ``_whole_aged``). ``noop`` swaps the call path's store for
   one that does nothing, so the cost of storage shows as the difference;
 * ``raw``: a plain ``asyncio.start_server`` that reads the header, then writes the given command
   lines one by one and reads one reply line each: the floor, the same commands with no logic.
@@ -33,10 +34,12 @@ from typing import Any
 from _child import raw_replay
 from _held_app import GcPauses
 from _loop_stalls import LoopStalls
+from _whole_aged import age_store
 from _whole_store import NoopCallStore
 from sqlalchemy import func, select
 
 from ivr.app import Switch, settle_heap
+from ivr.plans.loader import load_plan_files
 from ivr.settings import load_settings
 from ivr.store.models import Call
 
@@ -61,7 +64,9 @@ async def serve_commands(flush: Callable[[], Awaitable[bool]], stalls: LoopStall
     stalls.stop()
 
 
-async def serve_switch(url: str, plan: Path, var_dir: Path, store: str) -> dict[str, Any]:
+async def serve_switch(
+    url: str, plan: Path, var_dir: Path, store: str, aged_days: int
+) -> dict[str, Any]:
     settings = load_settings(
         var_dir=var_dir,
         database_url=url,
@@ -76,6 +81,8 @@ async def serve_switch(url: str, plan: Path, var_dir: Path, store: str) -> dict[
     if store == "noop":
         switch.deps.store = NoopCallStore()
     await switch.start(plan_files=[plan])
+    if aged_days and store != "noop":
+        await age_store(switch.db, load_plan_files([plan]), aged_days)
     settle_heap()  # as ``ivr serve`` does once started
     pauses = GcPauses()
     assert switch.agi_address is not None
@@ -126,15 +133,15 @@ async def serve_raw(commands: list[bytes]) -> dict[str, Any]:
 
 def run(argv: list[str]) -> dict[str, Any]:
     if argv[0] == "switch":
-        url, plan, var_dir, store = argv[1:5]
-        return asyncio.run(serve_switch(url, Path(plan), Path(var_dir), store))
+        url, plan, var_dir, store, aged_days = argv[1:6]
+        return asyncio.run(serve_switch(url, Path(plan), Path(var_dir), store, int(aged_days)))
     lines = json.loads(Path(argv[1]).read_text(encoding="utf-8"))
     return asyncio.run(serve_raw([line.encode("utf-8", "surrogateescape") for line in lines]))
 
 
 def main() -> int:
     argv = sys.argv[1:]
-    arity = {"switch": 5, "raw": 2}
+    arity = {"switch": 6, "raw": 2}
     if not argv or argv[0] not in arity or len(argv) not in (arity[argv[0]], arity[argv[0]] + 1):
         print(__doc__, file=sys.stderr)
         return 2

@@ -66,7 +66,7 @@ class Bench:
 
     def start_switch(self, kind: str, url: str, store: str = "db") -> None:
         var_dir = self.workdir / kind
-        argv = ["switch", url, str(self.plan), str(var_dir), store]
+        argv = ["switch", url, str(self.plan), str(var_dir), store, str(self.args.aged_days)]
         self.servers[kind] = WholeServer.start(kind, argv + self._profile(kind))
         self.placed[kind] = 0
 
@@ -196,6 +196,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=200, help="calls in flight (rate)")
     parser.add_argument("--pace", type=float, default=200.0, help="calls/s (latency phase)")
     parser.add_argument("--hold", type=float, default=1.0, help="real s each Dial is held")
+    parser.add_argument("--aged-days", type=int, default=0, help="past days of cap counters")
     parser.add_argument("--latency-s", type=float, default=10.0, help="latency phase length")
     parser.add_argument("--profile", default="", help="kinds to run under cProfile, e.g. sqlite")
     parser.add_argument("--check", action="store_true", help="exit 1 on any FAIL")
@@ -211,6 +212,8 @@ def parse_args() -> argparse.Namespace:
         parser.error("--concurrency must be 1..1000, --pace 1..2000")
     if not 0 <= args.hold <= 30 or not 1 <= args.latency_s <= 120:
         parser.error("--hold must be 0..30, --latency-s 1..120")
+    if not 0 <= args.aged_days <= 3660:
+        parser.error("--aged-days must be 0..3660")
     return args
 
 
