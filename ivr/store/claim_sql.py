@@ -76,13 +76,13 @@ def take_slots(
     conn: Connection, target_id: str, counters: Sequence[tuple[str, str, int]]
 ) -> set[tuple[str, str]]:
     """``count + 1`` on every counter still below its cap; the counters taken."""
-    params = [target_id, *(value for counter in counters for value in counter)]
+    params = [*(value for counter in counters for value in counter), target_id]
     return {(kind, key) for kind, key in raw_sql.fetch(conn, _take(len(counters)), params)}
 
 
 def give_back_slots(conn: Connection, target_id: str, counters: Sequence[tuple[str, str]]) -> None:
     """``count - 1`` on the counters, never below zero."""
-    params = [target_id, *(value for counter in counters for value in counter)]
+    params = [*(value for counter in counters for value in counter), target_id]
     raw_sql.run(conn, _give_back(len(counters)), params)
 
 
@@ -95,22 +95,34 @@ def delete_claim(conn: Connection, call_ref: str, target_id: str) -> bool:
     return raw_sql.run(conn, _DELETE_CLAIM, (call_ref, target_id)) > 0
 
 
+# The counters come as a list of VALUES joined by their whole primary key (target, kind, key):
+# past periods' counters stay in the table (8,760 hours a year per target), and with the
+# counters as ORed conditions SQLite's planner (no statistics) went through all of a target's
+# counters for each claim and release (bench/README.md, round 10). A join drives one lookup
+# per counter. ``tests/store_calls/test_counter_lookups.py`` checks the plan.
 @functools.lru_cache(maxsize=8)
 def _take(size: int) -> Sql:
-    """Counters number 0..size-1 as (kind, key, cap), each taken only below its own cap."""
-    each = " OR ".join(["(period_kind = ? AND period_key = ? AND count < ?)"] * size)
+    """Counters number 0..size-1 as (kind, key, cap), then the target; each counter taken
+    only below its own cap."""
+    values = ", ".join(["(?, ?, ?)"] * size)
     return Sql(
-        f"UPDATE target_usage SET count = count + 1 WHERE target_id = ? AND ({each})"
-        " RETURNING period_kind, period_key",
-        (P,) + (P, P, P) * size,
+        f"WITH c(kind, pkey, cap) AS (VALUES {values})"
+        " UPDATE target_usage SET count = count + 1 FROM c"
+        " WHERE target_usage.target_id = ? AND target_usage.period_kind = c.kind"
+        " AND target_usage.period_key = c.pkey AND target_usage.count < c.cap"
+        " RETURNING target_usage.period_kind, target_usage.period_key",
+        (P, P, P) * size + (P,),
     )
 
 
 @functools.lru_cache(maxsize=8)
 def _give_back(size: int) -> Sql:
-    """Counters number 0..size-1 as (kind, key)."""
-    each = " OR ".join(["(period_kind = ? AND period_key = ?)"] * size)
+    """Counters number 0..size-1 as (kind, key), then the target."""
+    values = ", ".join(["(?, ?)"] * size)
     return Sql(
-        f"UPDATE target_usage SET count = count - 1 WHERE target_id = ? AND count > 0 AND ({each})",
-        (P,) + (P, P) * size,
+        f"WITH c(kind, pkey) AS (VALUES {values})"
+        " UPDATE target_usage SET count = count - 1 FROM c"
+        " WHERE target_usage.target_id = ? AND target_usage.period_kind = c.kind"
+        " AND target_usage.period_key = c.pkey AND target_usage.count > 0",
+        (P, P) * size + (P,),
     )
