@@ -155,10 +155,13 @@ class Switch:
 
     async def _sweep_stale_claims(self) -> None:
         """A crashed process leaves its claims behind; free them once no call can be that old,
-        and retry releases that failed while the database was away."""
+        and retry releases that failed while the database was away. Then delete the counters
+        of periods long over, which nothing reads again."""
         while True:
-            await self.store.release_stale_claims(utc_datetime(self.clock), STALE_CLAIM_AGE)
+            now = utc_datetime(self.clock)
+            await self.store.release_stale_claims(now, STALE_CLAIM_AGE)
             await self.store.retry_releases()
+            await self.store.delete_past_counters(now)
             await asyncio.sleep(JANITOR_INTERVAL_S)
 
     async def stop(self) -> None:

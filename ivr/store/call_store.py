@@ -235,6 +235,18 @@ class SqlCallStore:
         job = functools.partial(claims.release_stale, claimed_before=now - max_age)
         return await self._guarded(self._db.writes.run(job), 0, 0, "stale claims")
 
+    async def delete_past_counters(self, now: datetime) -> int:
+        """Delete the counters of periods long over, in jobs of ``PAST_COUNTERS_PER_JOB`` (the
+        first sweep of a store that ran for months finds hundreds of thousands); how many."""
+        deleted = 0
+        while True:
+            job = functools.partial(claims.delete_past_counters, now=now,
+                                    limit=claims.PAST_COUNTERS_PER_JOB)  # fmt: skip
+            done = await self._guarded(self._db.writes.run(job, bulk=True), 0, 0, "past counters")
+            deleted += done
+            if done < claims.PAST_COUNTERS_PER_JOB:
+                return deleted
+
     async def close_orphan(self, uniqueid: str, cause: str, ended_at: float) -> bool:
         """Close an open record and free its claims: its session died before it could."""
 

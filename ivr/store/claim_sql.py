@@ -67,6 +67,21 @@ def _answers(rows: list[Any], _dialect: str) -> list[int]:
     return [int(answer) for answer in answers]
 
 
+_DELETE_PAST = Sql(
+    "DELETE FROM target_usage WHERE (target_id, period_kind, period_key) IN"
+    " (SELECT target_id, period_kind, period_key FROM target_usage"
+    "  WHERE (period_kind = 'hour' AND period_key < ?) OR (period_kind = 'day' AND period_key < ?)"
+    "  OR (period_kind = 'month' AND period_key < ?) LIMIT ?)",
+    (P, P, P, P),
+)
+
+
+def delete_past_counters(conn: Connection, cutoffs: dict[str, str], limit: int) -> int:
+    """Up to ``limit`` counters whose key is below their kind's cutoff; how many."""
+    params = (cutoffs["hour"], cutoffs["day"], cutoffs["month"], limit)
+    return raw_sql.run(conn, _DELETE_PAST, params)
+
+
 def create_counters(conn: Connection, target_id: str, counters: Sequence[tuple[str, str]]) -> None:
     """The counter rows that do not exist yet, at zero."""
     raw_sql.run_many(conn, _CREATE_COUNTER, [(target_id, kind, key) for kind, key in counters])

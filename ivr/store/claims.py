@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Table, delete, func, select, text, update
@@ -238,6 +238,28 @@ def forget_call(conn: Connection, call_ref: str) -> None:
     """Drop a dead call's claims; ``recount_live`` then puts the live counters right."""
     conn.execute(delete(TargetClaim).where(TargetClaim.call_ref == call_ref))
     recount_live(conn)
+
+
+# A janitor job deletes at most this many counters, so that claims wait for no long one.
+PAST_COUNTERS_PER_JOB = 2_000
+
+
+def past_period_cutoffs(now: datetime) -> dict[str, str]:
+    """Per period kind, the stored key below which a counter's period ended at least a day ago
+    in every time zone (local dates run from UTC-12 to UTC+14): hours and days of two days
+    before today (UTC), months before last month. Keys are fixed-width dates (an hour's
+    stored key begins with its local date, ``20261101T01-0400``), so they compare as text."""
+    day = now.astimezone(UTC).date() - timedelta(days=2)
+    first = now.astimezone(UTC).date().replace(day=1)
+    last_month = (first - timedelta(days=1)).replace(day=1)
+    return {"hour": f"{day:%Y%m%d}", "day": f"{day:%Y-%m-%d}", "month": f"{last_month:%Y-%m}"}
+
+
+def delete_past_counters(conn: Connection, now: datetime, limit: int) -> int:
+    """Delete up to ``limit`` counters of periods long over; how many. Nothing reads them again
+    (loads, claims and releases ask for current periods only), and kept they grew the table
+    by 8,760 hour counters a year per target: every page a claim changes is further apart."""
+    return claim_sql.delete_past_counters(conn, past_period_cutoffs(now), limit)
 
 
 def release_stale(conn: Connection, claimed_before: datetime) -> int:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event, func, select, update
+from sqlalchemy import event, func, insert, select, update
 
 from ivr.plans.schema import Campaign, Plan, Target
 from ivr.store import claims
@@ -254,3 +254,51 @@ async def test_sqlite_counter_rows_are_created_by_a_periods_first_claim_only(
     assert granted == [True, True, True] and next_hour
     assert len(inserts) == 2  # the first claim (all four counters), then the new hour's
     assert (await counters(db, "t-all"))[("live", "")] == 4
+
+
+async def test_counters_of_periods_long_over_are_deleted_in_jobs_and_the_rest_kept(
+    db: Database, plan: Plan, wiring: Wiring, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing reads a past period's counter again; kept, they grew the table by a counter per
+    target and hour. The sweep deletes those of periods over everywhere, a few per job."""
+    monkeypatch.setattr(claims, "PAST_COUNTERS_PER_JOB", 7)
+    campaign = plan_campaign(plan)
+    made: set[tuple[str, str, str]] = set()
+    for hours_ago in range(24 * 70):  # ten weeks of hours, their days and months
+        for target in plan.targets().values():
+            for c in claims.limited_counters(target, campaign, AT - timedelta(hours=hours_ago)):
+                made.add((target.id, c.kind, c.key))
+    async with db.engine.begin() as conn:
+        await conn.execute(insert(TargetUsage), [
+            {"target_id": t, "period_kind": kind, "period_key": key, "count": 1}
+            for t, kind, key in made
+        ])  # fmt: skip
+
+    deleted = await wiring.store.delete_past_counters(AT)
+
+    async with db.read() as session:
+        rows = await session.execute(
+            select(TargetUsage.target_id, TargetUsage.period_kind, TargetUsage.period_key)
+        )
+        left = {tuple(row) for row in rows}
+    cutoffs = {"hour": "20260308", "day": "2026-03-08", "month": "2026-02"}  # AT: 2026-03-10
+    assert claims.past_period_cutoffs(AT) == cutoffs
+    kept = {(t, kind, key) for t, kind, key in made if kind == "live" or key >= cutoffs[kind]}
+    assert left == kept and deleted == len(made) - len(kept) > 7 * 3
+    assert ("t-all", "hour", "20260310T14-0500") in left  # the current hour, Chicago
+    assert ("t-all", "month", "2026-02") in left and ("t-all", "month", "2026-01") not in left
+
+
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Etc/GMT+12", "America/Chicago"])
+def test_no_current_period_is_past_its_cutoff_in_any_zone(zone: str, plan: Plan) -> None:
+    """Local dates run from UTC-12 to UTC+14: whatever the zone and the hour, the counters a
+    claim takes now are above the cutoffs, and the hours and days of four days ago below."""
+    campaign = plan_campaign(plan).model_copy(update={"timezone": zone})
+    target = plan.targets()["t-all"]
+    for hours in range(0, 24 * 62, 5):
+        now = AT + timedelta(hours=hours)
+        cutoffs = claims.past_period_cutoffs(now)
+        for c in claims.limited_counters(target, campaign, now):
+            assert c.kind == "live" or c.key >= cutoffs[c.kind], (now, c)
+        for c in claims.limited_counters(target, campaign, now - timedelta(days=4)):
+            assert c.kind in ("live", "month") or c.key < cutoffs[c.kind], (now, c)
