@@ -185,6 +185,10 @@ def print_summary(summary: dict[str, Any]) -> None:
                   f"progress: p50 {_fmt(p['pdd_ms']['p50'])} ms  p99 {_fmt(p['pdd_ms']['p99'])} ms"
                   f"  max {_fmt(p['pdd_ms']['max'])} ms")  # fmt: skip
     _print_stalls(summary.get("servers", {}))
+    for kind, server in summary.get("servers", {}).items():
+        if aged := (server or {}).get("aged"):
+            print(f"{kind:>9} aged store: {aged['inserted']} past counters, the janitor's first "
+                  f"sweep deleted {aged['swept']} in {aged['sweep_s']:.2f} s")  # fmt: skip
     print("\nSERVER (whole process life): garbage collections and write batches")
     for kind, server in summary.get("servers", {}).items():
         if server and "gc_collections" in server:

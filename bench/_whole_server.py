@@ -81,8 +81,9 @@ async def serve_switch(
     if store == "noop":
         switch.deps.store = NoopCallStore()
     await switch.start(plan_files=[plan])
+    aged = {}
     if aged_days and store != "noop":
-        await age_store(switch.db, load_plan_files([plan]), aged_days)
+        aged = await age_store(switch.db, switch.store, load_plan_files([plan]), aged_days)
     settle_heap()  # as ``ivr serve`` does once started
     pauses = GcPauses()
     assert switch.agi_address is not None
@@ -112,6 +113,7 @@ async def serve_switch(
             for generation, found in pauses.by_generation.items()
         },
         "stalls": stalls.summary(),
+        "aged": aged,
     }
     await switch.stop()
     return stats
