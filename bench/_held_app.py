@@ -21,6 +21,7 @@ import resource
 import sys
 import time
 import tracemalloc
+from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +78,7 @@ class GcPauses:
     def __init__(self) -> None:
         self.pauses_ms: list[float] = []
         self.by_generation: dict[int, list[float]] = {0: [], 1: [], 2: []}
+        self.recent: deque[tuple[int, float]] = deque(maxlen=64)  # (generation, ms), newest last
         self._started = 0.0
         gc.callbacks.append(self._note)
 
@@ -87,6 +89,10 @@ class GcPauses:
             pause_ms = (time.perf_counter() - self._started) * 1000
             self.pauses_ms.append(pause_ms)
             self.by_generation[info["generation"]].append(pause_ms)
+            self.recent.append((info["generation"], pause_ms))
+
+    def close(self) -> None:
+        gc.callbacks.remove(self._note)
 
     def take(self) -> list[float]:
         pauses, self.pauses_ms = self.pauses_ms, []

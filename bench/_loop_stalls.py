@@ -14,10 +14,11 @@ bench does not report.
 from __future__ import annotations
 
 import asyncio.events
-import gc
 import time
 from collections.abc import Callable
 from typing import Any
+
+from _held_app import GcPauses
 
 STALL_MS = 3.0
 
@@ -27,44 +28,40 @@ class LoopStalls:
         self.stall_ms = stall_ms
         self.stalls: list[tuple[str, float]] = []  # (owner, ms)
         self._original: Callable[[asyncio.Handle], None] | None = None
-        self._gc_started = 0.0
-        self._gc: list[tuple[int, float]] = []  # collections during the current callback
+        self._gc: GcPauses | None = None  # its ``recent``: collections in the current callback
 
     def start(self) -> None:
         if self._original is not None:
             return
         original = self._original = asyncio.events.Handle._run
+        gc_pauses = self._gc = GcPauses()
+        collections = gc_pauses.recent
         watch = self
 
         def timed_run(handle: asyncio.Handle) -> None:
-            watch._gc.clear()
+            collections.clear()
             started = time.perf_counter()
             try:
                 original(handle)
             finally:
                 took_ms = (time.perf_counter() - started) * 1000
                 if took_ms > watch.stall_ms:
-                    watch.stalls.append((watch._owner(handle, took_ms), took_ms))
+                    watch.stalls.append((watch._owner(handle, took_ms, gc_pauses), took_ms))
 
         asyncio.events.Handle._run = timed_run  # type: ignore[method-assign,assignment]
-        gc.callbacks.append(self._note_gc)
 
     def stop(self) -> None:
         if self._original is not None:
             asyncio.events.Handle._run = self._original  # type: ignore[method-assign,assignment]
             self._original = None
-            gc.callbacks.remove(self._note_gc)
+        if self._gc is not None:
+            self._gc.close()
+            self._gc = None
 
-    def _note_gc(self, phase: str, info: dict[str, int]) -> None:
-        if phase == "start":
-            self._gc_started = time.perf_counter()
-        else:
-            took_ms = (time.perf_counter() - self._gc_started) * 1000
-            self._gc.append((info["generation"], took_ms))
-
-    def _owner(self, handle: asyncio.Handle, took_ms: float) -> str:
-        if self._gc:
-            generation, gc_ms = max(self._gc, key=lambda collection: collection[1])
+    @staticmethod
+    def _owner(handle: asyncio.Handle, took_ms: float, gc_pauses: GcPauses) -> str:
+        if gc_pauses.recent:
+            generation, gc_ms = max(gc_pauses.recent, key=lambda collection: collection[1])
             if gc_ms * 2 >= took_ms:
                 return f"gc gen{generation}"
         callback: Any = getattr(handle, "_callback", None)
