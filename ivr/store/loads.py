@@ -37,7 +37,7 @@ def query(
     ids = [t.id for t in targets]
     wanted = current_keys(targets, campaign, at)
     params: list[list[str]] = []
-    for kind in PERIOD_KINDS:
+    for kind in CAPPED_PERIODS:
         params += [ids, sorted({per_kind[kind] for per_kind in wanted.values()})]
     return Fetch(_LOADS, (*params, ids), lambda rows, _dialect: fold_loads(rows, ids, wanted))
 
@@ -65,18 +65,18 @@ def fold_loads(
     }
 
 
-PERIOD_KINDS = ("hour", "day", "month")  # the capped periods, in the statement's order
+CAPPED_PERIODS = ("hour", "day", "month")  # the capped periods, in the statement's order
 # One SELECT per period kind (target ids, then that kind's keys: a lookup of the whole primary
 # key each), then the claim counts; the kinds and the claim rows' kind and key are literals.
 _LOADS = Sql(
     " UNION ALL ".join(
         "SELECT target_id, period_kind, period_key, count FROM target_usage"
         f" WHERE target_id IN (?*) AND period_kind = '{kind}' AND period_key IN (?*)"
-        for kind in PERIOD_KINDS
+        for kind in CAPPED_PERIODS
     )
     + f" UNION ALL SELECT target_id, '{CLAIMS}', '', count(*) FROM target_claims"
     " WHERE target_id IN (?*) GROUP BY target_id",
-    (Kind.PLAIN,) * (2 * len(PERIOD_KINDS) + 1),
+    (Kind.PLAIN,) * (2 * len(CAPPED_PERIODS) + 1),
 )
 
 

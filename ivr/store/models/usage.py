@@ -6,7 +6,8 @@
 right now. A slot of any of them is claimed with one atomic conditional
 ``UPDATE ... SET count = count + 1 WHERE count < cap``, so two processes sharing PostgreSQL can
 never overshoot a cap. ``target_claims`` names the call holding each live slot, so a janitor
-can recount ``live`` after a crash."""
+can recount ``live`` after a crash. The same janitor deletes the counters of periods long over
+(``claims.delete_past_counters``): nothing reads them again."""
 
 from __future__ import annotations
 
