@@ -260,6 +260,7 @@ async def test_applied_journal_segments_are_deleted(db: Database, tmp_path: Path
     for n in range(35):
         await wiring.store.checkpoint(new_call(n))
     assert await wiring.writer.flush(5)
+    await wiring.journal.forgotten()  # applied segments are deleted in a thread of their own
     segments = sorted((tmp_path / "spool" / "journal").glob("journal-*.jsonl"))
     assert len(segments) == 1  # only the segment still being appended to
     assert wiring.journal.unapplied_count == 0
