@@ -262,14 +262,17 @@ class Journal:
 
     def _forget_soon(self, segment: int) -> None:
         """A fully applied segment: out of the bookkeeping now, its file deleted in the
-        forgetting thread (from the event loop or the journal thread)."""
+        forgetting thread (from the event loop or the journal thread: the list of files being
+        deleted is rebuilt under ``_lock``, so neither thread's addition is lost)."""
         self._unapplied.pop(segment, None)
-        self._forgetting = [f for f in self._forgetting if not f.done()]
-        self._forgetting.append(self._forgetter.submit(self._forget, segment))
+        with self._lock:
+            self._forgetting = [f for f in self._forgetting if not f.done()]
+            self._forgetting.append(self._forgetter.submit(self._forget, segment))
 
     async def forgotten(self) -> None:
         """Wait until the segments handed to the forgetting thread so far are dealt with."""
-        waiting = [asyncio.wrap_future(f) for f in self._forgetting]
+        with self._lock:
+            waiting = [asyncio.wrap_future(f) for f in self._forgetting]
         if waiting:
             await asyncio.gather(*waiting)
 
