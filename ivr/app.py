@@ -40,6 +40,7 @@ from ivr.store.call_writer import CallWriter
 from ivr.store.db import Database
 from ivr.store.journal import Journal
 from ivr.store.live_plan import LivePlan
+from ivr.store.owner import StoreOwner, StoreServed
 from ivr.store.stored_calls import SqlStoredCalls
 from ivr.web.app import WebConsole
 
@@ -66,6 +67,8 @@ class Switch:
         self.db = Database(
             settings.effective_database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms
         )
+        # SQLite: one serving process per store (claims are decided in its memory)
+        self.owner = StoreOwner(settings.effective_database_url) if self.db.is_sqlite else None
         spool = settings.effective_spool_dir
         self.journal = Journal(spool / "journal", before_forget=self.db.make_durable)
         self.writer = CallWriter(self.db, self.journal, spool / "rejected.jsonl")
@@ -131,6 +134,8 @@ class Switch:
     async def start(self, *, demo: bool = False, plan_files: list[Path] | None = None) -> None:
         """Start every part; ``demo`` or ``plan_files`` apply that plan first."""
         url = self.settings.effective_database_url
+        if self.owner is not None:
+            self.owner.acquire()  # before anything changes the store
         await migrate.upgrade(url)
         await self.db.connect()
         files = [demo_plan_path()] if demo else list(plan_files or [])
@@ -140,6 +145,7 @@ class Switch:
         for entry in await self.journal.open():  # what the last run could not store
             self.writer.submit(entry)
         self.writer.start()
+        await self.store.start(utc_datetime(self.clock))
         await self.plan.load()
         self.plan.start()
         self._janitor = asyncio.create_task(self._sweep_stale_claims(), name="claims-janitor")
@@ -176,6 +182,8 @@ class Switch:
         await self.writer.close()
         await self.journal.close()
         await self.db.close()
+        if self.owner is not None:
+            self.owner.release()
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -185,7 +193,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    return asyncio.run(serve(settings, demo=args.demo))
+    try:
+        return asyncio.run(serve(settings, demo=args.demo))
+    except StoreServed as exc:
+        log.error("%s", exc)
+        return 1
 
 
 def settle_heap() -> None:

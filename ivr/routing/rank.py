@@ -133,7 +133,7 @@ def _cap_full(label: str, used: int, cap: int, reason: ExclusionReason) -> Exclu
 
 
 def _exclusion(
-    target: Target, facts: CallFacts, load: TargetLoad, local_times: _LocalTimes
+    target: Target, facts: CallFacts, loads: Mapping[str, TargetLoad], local_times: _LocalTimes
 ) -> Exclusion | None:
     if not target.enabled:
         return Exclusion("", ExclusionReason.DISABLED, "disabled")
@@ -145,7 +145,8 @@ def _exclusion(
     if found is None and not ct.required_tags <= facts.tags:
         missing = _listed(ct.required_tags - facts.tags)
         found = Exclusion("", ExclusionReason.MISSING_TAGS, f"tags: missing {missing}")
-    return found or _load_exclusion(target, load)
+    # the load last: a store may work it out when asked (ivr.store.ledger)
+    return found or _load_exclusion(target, loads.get(target.id, NO_LOAD))
 
 
 def _ranked(link: CampaignTarget, target: Target) -> RankedTarget:
@@ -179,7 +180,7 @@ def rank_targets(
             found = Exclusion("", ExclusionReason.UNKNOWN_TARGET, "not defined in the plan")
         else:
             target = link.ranked.target
-            found = _exclusion(target, facts, loads.get(link.target_id, NO_LOAD), local_times)
+            found = _exclusion(target, facts, loads, local_times)
         if found is not None:
             decision.excluded.append(Exclusion(link.target_id, found.reason, found.detail))
         elif link.ranked is not None:

@@ -38,6 +38,7 @@ from ivr.store.call_writer import DB_ERRORS, CallWriter, refused_by_database
 from ivr.store.db import Database
 from ivr.store.joined_reads import JoinedReads
 from ivr.store.journal import Journal, JournalEntry
+from ivr.store.memory_claims import MemoryClaims
 from ivr.store.record_batch import close_orphan
 
 log = logging.getLogger(__name__)
@@ -85,6 +86,18 @@ class SqlCallStore:
         self._histories: JoinedReads[dict[str, Any], CallerHistory] | None = None
         self.outages = 0  # outage episodes seen by reads and claims
         self.degraded_claims = 0  # claims granted without the database
+        # SQLite: one process serves the store (ivr.store.owner), so claims are decided in its
+        # memory and stored behind; PostgreSQL decides them in the database.
+        self._memory: MemoryClaims | None = None
+        if db.is_sqlite:
+            self._memory = MemoryClaims(db, timeout_s=claim_timeout_s,
+                                        answered=self._database_answered,
+                                        away=self._note_outage)  # fmt: skip
+
+    async def start(self, now: datetime) -> None:
+        """Before the first call: SQLite's claims and counters are read into memory."""
+        if self._memory is not None:
+            await self._memory.load(now)
 
     @property
     def degraded(self) -> bool:
@@ -138,6 +151,8 @@ class SqlCallStore:
         that asks while the same read is under way takes its answer, which is no older than
         its own question. The key holds the 15-minute slot of ``at``, in which the targets'
         cap periods never change (``ivr.routing.periods.slot_of``)."""
+        if self._memory is not None:
+            return self._memory.loads(campaign, targets, at)
         key = (campaign.id, tuple(map(_TARGET_ID, targets)), slot_of(at))
         shared = self._loads_in_flight.get(key)
         if shared is None:
@@ -158,7 +173,10 @@ class SqlCallStore:
         """Granted only with its counters taken, except when the database is unreachable (an
         outage: the call is routed anyway and the grant counted as degraded). A claim that is
         merely slow (its batch has not answered within the time limit) is refused, so the
-        call tries its next target, and whatever it takes once it lands is given back."""
+        call tries its next target, and whatever it takes once it lands is given back.
+        SQLite: decided in memory (``MemoryClaims``)."""
+        if self._memory is not None:
+            return await self._memory.claim(call_id, target, campaign, at)
         counters = claims.limited_counters(target, campaign, at)
         key = (call_id, target.id)
         job = claims.Take(call_id, target.id, tuple(counters), at)
@@ -212,6 +230,9 @@ class SqlCallStore:
         self._in_background(undo())
 
     async def release(self, call_id: str, target_id: str, *, connected: bool) -> None:
+        if self._memory is not None:
+            self._memory.release(call_id, target_id, connected=connected)
+            return
         counters = self._claims.pop((call_id, target_id), None)
         if counters is None:
             return
@@ -221,7 +242,9 @@ class SqlCallStore:
 
     async def retry_releases(self) -> int:
         """Give back the slots of releases that failed during an outage; returns how many are
-        still pending."""
+        still pending. SQLite: store the claims' changes a flush could not (how many wait)."""
+        if self._memory is not None:
+            return 0 if await self._memory.flush() else self._memory.ledger.unwritten
         waiting, self._pending_releases = self._pending_releases, []
         for index, pending in enumerate(waiting):
             if not await self._give_back(pending):
@@ -231,6 +254,8 @@ class SqlCallStore:
 
     async def release_stale_claims(self, now: datetime, max_age: timedelta) -> int:
         """End claims older than ``max_age`` (left by a crashed process); how many ended."""
+        if self._memory is not None:
+            return self._memory.release_stale(now - max_age)
 
         job = functools.partial(claims.release_stale, claimed_before=now - max_age)
         return await self._guarded(self._db.writes.run(job), 0, 0, "stale claims")
@@ -238,6 +263,8 @@ class SqlCallStore:
     async def delete_past_counters(self, now: datetime) -> int:
         """Delete the counters of periods long over, in jobs of ``PAST_COUNTERS_PER_JOB`` (the
         first sweep of a store that ran for months finds hundreds of thousands); how many."""
+        if self._memory is not None:
+            self._memory.drop_past(now)
         deleted = 0
         while True:
             job = functools.partial(claims.delete_past_counters, now=now,
@@ -252,17 +279,27 @@ class SqlCallStore:
 
         job = functools.partial(close_orphan, uniqueid=uniqueid, cause=cause, ended_at=ended_at)
         await self._writer.flush(self._timeout_s)  # its last snapshot must land first
-        return await self._guarded(self._db.writes.run(job), False, False, "close orphan")
+        closed = await self._guarded(self._db.writes.run(job), [], [], "close orphan")
+        if self._memory is not None:
+            for ref in closed:
+                self._memory.forget_call(ref)
+        return bool(closed)
 
     async def settle(self) -> None:
         """Wait for the store's background work: release retries, and the give-back of claims
-        refused for slowness that landed later (the app stops the store before the database)."""
+        refused for slowness that landed later (the app stops the store before the database).
+        SQLite: the claims' changes are stored."""
         while self._background or self._retrying is not None:
             await asyncio.gather(*self._background, *filter(None, [self._retrying]),
                                  return_exceptions=True)  # fmt: skip
+        if self._memory is not None:
+            await self._memory.flush()
 
     async def close(self) -> None:
         await self.settle()
+        if self._memory is not None and self._memory.ledger.unwritten:
+            log.error("%d changes of claims not stored at close: the database is away",
+                      self._memory.ledger.unwritten)  # fmt: skip
 
     async def _give_back(self, pending: PendingRelease) -> bool:
         """True once the slots are given back (or found given back already), or once the
@@ -324,6 +361,8 @@ class SqlCallStore:
         if self._away:
             self._away = False
             log.warning("database available again (%s)", what)
+            if self._memory is not None:
+                self._memory.write_behind()
         if self._pending_releases and self._retrying is None:
             self._retrying = asyncio.create_task(self._retry_in_background())
 

@@ -13,13 +13,14 @@ year; bench/README.md, round 10)."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from ivr.plans.schema import Campaign, Target
 from ivr.routing.facts import TargetLoad
-from ivr.routing.periods import cap_periods, cap_timezone
+from ivr.routing.periods import cap_timezone, periods_at, slot_of
 from ivr.store.claims import stored_key
 from ivr.store.driver_values import Kind
 from ivr.store.raw_sql import Fetch, Sql
@@ -37,13 +38,13 @@ def query(
     ids = [t.id for t in targets]
     wanted = current_keys(targets, campaign, at)
     params: list[list[str]] = []
-    for kind in CAPPED_PERIODS:
-        params += [ids, sorted({per_kind[kind] for per_kind in wanted.values()})]
+    for index in range(len(CAPPED_PERIODS)):
+        params += [ids, sorted({keys[index] for keys in wanted.values()})]
     return Fetch(_LOADS, (*params, ids), lambda rows, _dialect: fold_loads(rows, ids, wanted))
 
 
 def fold_loads(
-    rows: Iterable[Sequence[Any]], ids: Sequence[str], wanted: Mapping[str, Mapping[str, str]]
+    rows: Iterable[Sequence[Any]], ids: Sequence[str], wanted: Mapping[str, PeriodKeys]
 ) -> dict[str, TargetLoad]:
     """The statement's rows (target, kind, key, count) as each target's load: claim counts
     as ``active``, the counters of the current periods as hourly / daily / monthly."""
@@ -52,7 +53,7 @@ def fold_loads(
     for target_id, kind, key, count in rows:
         if kind == CLAIMS:
             active[target_id] = count
-        elif wanted[target_id].get(kind) == key:
+        elif getattr(wanted[target_id], kind) == key:
             counts[(target_id, kind)] = count
     return {
         tid: TargetLoad(
@@ -80,22 +81,30 @@ _LOADS = Sql(
 )
 
 
+class PeriodKeys(NamedTuple):
+    """A time zone's current cap periods as stored keys (``claims.stored_key``), in the order
+    of ``CAPPED_PERIODS``."""
+
+    hour: str
+    day: str
+    month: str
+
+
 def current_keys(
     targets: Sequence[Target], campaign: Campaign, at: datetime
-) -> dict[str, dict[str, str]]:
-    """target id -> period kind -> stored key at ``at``. The keys depend only on the time zone,
-    so they are worked out once per zone, not once per target (50 targets, one zone: 1)."""
-    by_zone: dict[str, dict[str, str]] = {}
-    out = {}
-    for target in targets:
-        tz = cap_timezone(target, campaign)
-        if tz not in by_zone:
-            by_zone[tz] = _current_keys(target, campaign, at)
-        out[target.id] = by_zone[tz]
-    return out
+) -> dict[str, PeriodKeys]:
+    """target id -> its current periods' keys at ``at``. The keys depend only on the time zone
+    and the 15-minute slot (``periods.slot_of``): one ``PeriodKeys`` per zone and slot, the
+    same object for every call in that slot (``ivr.store.ledger`` caches loads by it)."""
+    slot = slot_of(at)
+    return {t.id: period_keys(cap_timezone(t, campaign), slot) for t in targets}
 
 
-def _current_keys(target: Target, campaign: Campaign, at: datetime) -> dict[str, str]:
-    periods = cap_periods(target, campaign, at)
-    raw = {"hour": periods.hour_key, "day": periods.day_key, "month": periods.month_key}
-    return {kind: stored_key(kind, key) for kind, key in raw.items()}
+@functools.lru_cache(maxsize=4_096)
+def period_keys(timezone: str, slot: int) -> PeriodKeys:
+    periods = periods_at(timezone, slot)
+    return PeriodKeys(
+        stored_key("hour", periods.hour_key),
+        stored_key("day", periods.day_key),
+        stored_key("month", periods.month_key),
+    )

@@ -104,8 +104,9 @@ def _replace_attempts(
     record_sql.replace_attempts(conn, list(fresh.values()), attempts)
 
 
-def close_orphan(conn: Connection, uniqueid: str, cause: str, ended_at: float) -> bool:
-    """Close an open record whose session died, and free its claims (a write queue job)."""
+def close_orphan(conn: Connection, uniqueid: str, cause: str, ended_at: float) -> list[str]:
+    """Close an open record whose session died, and free its claims (a write queue job); the
+    refs of the calls closed."""
     closed = conn.execute(
         update(Call)
         .where(Call.uniqueid == uniqueid, Call.status == "open")
@@ -119,4 +120,4 @@ def close_orphan(conn: Connection, uniqueid: str, cause: str, ended_at: float) -
     ).all()
     for (ref,) in closed:
         claims.forget_call(conn, ref)
-    return bool(closed)
+    return [ref for (ref,) in closed]

@@ -1,6 +1,8 @@
 """One app process of the claim race (run by test_claim_race.py, not collected by pytest).
 
-It builds the store as the app does, then follows the test's orders, one line each on stdin:
+It builds the store as the app does (on SQLite it first takes the store's serving lock, and
+reports ``{"refused": ...}`` and exits if another process holds it), then follows the test's
+orders, one line each on stdin:
 ``claim`` fires every claim at once (asyncio.gather) and reports the granted ones; ``release``
 gives every granted claim back (every third call as connected) and reports them. Reports are
 one JSON line each on stdout.
@@ -20,6 +22,7 @@ from ivr.store.call_store import SqlCallStore
 from ivr.store.call_writer import CallWriter
 from ivr.store.db import Database
 from ivr.store.journal import Journal
+from ivr.store.owner import StoreOwner, StoreServed
 from store_calls.support import caps_plan, plan_campaign
 
 TARGETS = ("t-live", "t-hour", "t-day", "t-all", "t-free")
@@ -40,9 +43,17 @@ async def race(args: argparse.Namespace) -> None:
     campaign, targets = plan_campaign(plan), plan.targets()
     at = datetime.fromisoformat(args.at)
     db = Database(args.url)
+    owner = StoreOwner(args.url) if db.is_sqlite else None
+    try:
+        if owner is not None:
+            owner.acquire()
+    except StoreServed as exc:
+        say({"refused": str(exc)})
+        return
     await db.connect()
     journal = Journal(Path(args.spool) / "journal")
     store = SqlCallStore(db, journal, CallWriter(db, journal, Path(args.spool) / "rejected.jsonl"))
+    await store.start(at)
     calls = [(f"{args.tag}{i:04d}", TARGETS[i % len(TARGETS)]) for i in range(args.count)]
     say({"ready": True})
     await order("claim")
@@ -59,6 +70,7 @@ async def race(args: argparse.Namespace) -> None:
         *(store.release(call, target, connected=connected) for call, target, connected in released)
     )
     say({"released": released, "pending": store.pending_releases, "outages": store.outages})
+    await store.close()
     await db.close()
 
 

@@ -211,7 +211,7 @@ def loads(
         return {}
     ids = [t.id for t in targets]
     wanted = current_keys(targets, campaign, at)
-    keys = {key for per_kind in wanted.values() for key in per_kind.values()}
+    keys = {key for per_kind in wanted.values() for key in per_kind}
     rows = conn.execute(_LOADS, {"ids": ids, "keys": sorted(keys)})
     return fold_loads(rows, ids, wanted)
 

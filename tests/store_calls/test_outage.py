@@ -66,10 +66,14 @@ async def test_calls_go_on_while_the_database_is_away_and_land_once_it_is_back(
         before.status = "closed"
         await store.release(before.id, target.id, connected=False)  # fails: kept for later
         await store.checkpoint(before)
-        assert store.degraded and store.degraded_claims == 5
-        # Every release waits for the database: a claim's fate is unknown when it could not
-        # answer, and giving back a claim never taken is a no-op.
-        assert store.pending_releases == 6
+        if outage.is_sqlite:  # decided in memory (ivr.store.ledger): caps hold, stored later
+            assert store.outages >= 1  # the claims' flush saw the outage
+            assert store.degraded_claims == 0 and store.pending_releases == 0
+        else:
+            assert store.degraded and store.degraded_claims == 5
+            # Every release waits for the database: a claim's fate is unknown when it could
+            # not answer, and giving back a claim never taken is a no-op.
+            assert store.pending_releases == 6
         assert not await writer.flush(1.0)  # the writer is retrying, not dropping
         assert writer.backlog > 0 and writer.failures >= 2 and writer.database_away
     finally:
@@ -87,7 +91,8 @@ async def test_calls_go_on_while_the_database_is_away_and_land_once_it_is_back(
             select(TargetUsage.count).where(TargetUsage.period_kind == "live")
         )
     assert sorted(rows) == sorted((c.id, 2, "closed") for c in [before, *calls])
-    assert (held, live) == (0, 0)  # the release kept during the outage was given back
+    # the releases kept during the outage were given back (SQLite keeps no live counter)
+    assert (held, live) == (0, None if outage.is_sqlite else 0)
     assert wiring.journal.unapplied_count == 0
     await unwire(wiring)
 
