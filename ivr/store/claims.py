@@ -1,12 +1,12 @@
-"""Atomic claims on a target's concurrency and caps (the loads routing reads: ``ivr.store.loads``).
+"""Atomic claims on a target's concurrency and caps, decided in PostgreSQL (the loads routing
+reads: ``ivr.store.loads``). SQLite, which one process serves, decides them in that process's
+memory (``ivr.store.ledger``) and stores the same rows, the live counters excepted; the
+counters, their keys and the janitor's cutoffs here serve both.
 
-A claim takes one slot of every limited counter of a target in ONE write transaction, each with
-a conditional ``UPDATE ... SET count = count + 1 WHERE count < cap``: on PostgreSQL the row lock
-of that UPDATE serializes racing processes (with a per-target advisory lock so that a
-multi-row UPDATE never deadlocks), and on SQLite ``BEGIN IMMEDIATE`` does. If any
-counter is full, the slots taken are given back in the same transaction and nothing is taken.
-Many claims and releases share one transaction (``ivr.store.write_queue``): the functions that
-write take a synchronous ``Connection`` and run inside the queue's batch.
+A claim takes one slot of every limited counter of a target in ONE transaction (the
+``ivr_claim`` routine, migration 0002), each only below its cap, with a per-target advisory
+lock so that racing processes never deadlock; if any counter is full, nothing is taken. Many
+claims and releases share one statement (``ivr_batch``, through ``ivr.store.write_queue``).
 Counters without a limit are not touched: routing reads live concurrency from
 ``target_claims`` and nothing else needs them.
 
@@ -76,43 +76,11 @@ def limited_counters(target: Target, campaign: Campaign, at: datetime) -> list[C
 def take(
     conn: Connection, call_ref: str, target_id: str, counters: Sequence[Counter], at: datetime
 ) -> Counter | None:
-    """Take one slot of each counter and record the claim; or take nothing and return the
-    counter that is full. Runs inside a write queue batch (one transaction for many claims),
-    so it cannot roll back: a partial take is undone here, in the same transaction, before
-    anyone else can see it (SQLite: BEGIN IMMEDIATE; PostgreSQL: the target's lock).
-
-    Two statements whatever the number of counters (this runs on every routed call): add one
-    to every counter still below its cap in ONE conditional UPDATE that returns the counters it
-    took, and record the claim. A counter it did not take may not exist yet (the first claim of
-    a period): those rows are created and tried once more, in the same transaction, so the
-    common case pays no insert. PostgreSQL does all of it in one call of ``ivr_claim``
-    (migration 0002). The statements are in ``ivr.store.claim_sql``."""
+    """PostgreSQL: take one slot of each counter and record the claim, or take nothing and
+    return the counter that is full (``ivr_claim``). A write queue job."""
     wanted = [(c.kind, c.key, c.cap) for c in counters]
-    if conn.dialect.name == "postgresql":
-        full_at = claim_sql.pg_claim(conn, call_ref, target_id, wanted, at)
-        return counters[full_at - 1] if full_at else None
-    if counters:
-        taken = claim_sql.take_slots(conn, target_id, wanted)
-        if len(taken) != len(counters):
-            missed = [c for c in counters if (c.kind, c.key) not in taken]
-            taken |= _create_and_take(conn, target_id, missed)
-        if len(taken) != len(counters):
-            full = next(c for c in counters if (c.kind, c.key) not in taken)
-            undo = [(c.kind, c.key) for c in counters if (c.kind, c.key) in taken]
-            if undo:
-                claim_sql.give_back_slots(conn, target_id, undo)
-            return full
-    claim_sql.insert_claim(conn, call_ref, target_id, at)
-    return None
-
-
-def _create_and_take(
-    conn: Connection, target_id: str, counters: Sequence[Counter]
-) -> set[tuple[str, str]]:
-    """The counters a first take missed: created if they did not exist, then taken if below
-    their caps (a full one is simply not taken again)."""
-    claim_sql.create_counters(conn, target_id, [(c.kind, c.key) for c in counters])
-    return claim_sql.take_slots(conn, target_id, [(c.kind, c.key, c.cap) for c in counters])
+    full_at = claim_sql.pg_claim(conn, call_ref, target_id, wanted, at)
+    return counters[full_at - 1] if full_at else None
 
 
 # On PostgreSQL, a statement that updates several rows locks them in the order its plan scans
@@ -135,18 +103,13 @@ def give_back(
     *,
     connected: bool,
 ) -> bool:
-    """End a claim: the live slot always, the period slots only for a call that did not
-    connect (caps count connected calls). Doing it twice changes nothing: the claim row is
-    the proof that the slots are still taken. True if this call ended the claim."""
+    """PostgreSQL: end a claim (``ivr_release``): the live slot always, the period slots only
+    for a call that did not connect (caps count connected calls). Doing it twice changes
+    nothing: the claim row is the proof that the slots are still taken. True if this call
+    ended the claim."""
     # caps count connected calls: such a call keeps its period slots, gives back the live one
     returned = [(c.kind, c.key) for c in counters if not connected or c.kind == "live"]
-    if conn.dialect.name == "postgresql":
-        return claim_sql.pg_release(conn, call_ref, target_id, returned)
-    if not claim_sql.delete_claim(conn, call_ref, target_id):
-        return False
-    if returned:
-        claim_sql.give_back_slots(conn, target_id, returned)
-    return True
+    return claim_sql.pg_release(conn, call_ref, target_id, returned)
 
 
 def change_counters_together(changes: list[Take | GiveBack]) -> Fetch[list[object]]:

@@ -6,8 +6,8 @@ So writers hand a *job* (a synchronous function of one ``Connection``) to the qu
 task runs every job waiting at that moment in ONE transaction, then hands each its result.
 
 - All-or-nothing per batch: a job that must take several rows or none undoes its own partial
-  work inside the transaction (see ``claims.take``); results reach their callers only after the
-  COMMIT, so nobody acts on a write that was rolled back.
+  work inside the transaction (``ivr_claim``, through ``claims.take``); results reach their
+  callers only after the COMMIT, so nobody acts on a write that was rolled back.
 - One bad job does not sink the others: when a batch fails because of some job's data
   (``refused_by_database``) or a bug, each job runs again alone, so only that one fails.
 - An outage (connection lost, ``database is locked`` after the busy timeout) fails the whole

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import insert, text
 
 from ivr.plans.schema import Plan
-from ivr.store import claim_sql, loads, raw_sql
+from ivr.store import loads, raw_sql
 from ivr.store.claims import limited_counters
 from ivr.store.db import Database
 from ivr.store.models import TargetUsage
@@ -83,25 +82,4 @@ async def test_the_loads_read_finds_each_counter_by_its_whole_key(db: Database, 
         steps = [line for line, scan in zip(lines[1:], lines, strict=False)
                  if "Index Cond" in line and "target_usage" in scan]  # fmt: skip
         whole_key = "period_kind"
-    assert steps and all(whole_key in step for step in steps), steps
-
-
-@pytest.mark.parametrize("statement", ["take", "give_back"])
-@pytest.mark.parametrize("counters", [1, 4])
-async def test_sqlite_claims_find_each_counter_by_its_whole_key(
-    db: Database, statement: str, counters: int
-) -> None:
-    """SQLite keeps no statistics, and its planner took a claim's counters, written as ORed
-    conditions, through the target's whole key range (every past hour) once there were four.
-    PostgreSQL's routines join the counters the same way, and its statistics choose the
-    index (``ivr_claim``, ``ivr_release``)."""
-    if not db.is_sqlite:
-        pytest.skip("PostgreSQL claims in ivr_claim / ivr_release")
-    sql = claim_sql._take(counters) if statement == "take" else claim_sql._give_back(counters)
-    explain = Sql("EXPLAIN QUERY PLAN " + sql.text, sql.kinds)
-    plan_rows = await db.read_sync(
-        lambda conn: raw_sql.fetch(conn, explain, ["x"] * len(sql.kinds))
-    )
-    steps = [str(row[-1]) for row in plan_rows if "target_usage" in str(row[-1])]
-    whole_key = "(target_id=? AND period_kind=? AND period_key=?)"
     assert steps and all(whole_key in step for step in steps), steps
