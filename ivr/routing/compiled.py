@@ -25,6 +25,11 @@ class CompiledTarget:
     zip_prefixes: frozenset[str]
     zip_prefix_lengths: tuple[int, ...]
     required_tags: frozenset[str]
+    has_geography: bool  # any of states, area codes, ZIP prefixes
+    hourly: int | None  # the target's caps and concurrency, read on every decision
+    daily: int | None
+    monthly: int | None
+    concurrency: int | None
 
     def zip_matches(self, zip5: str) -> bool:
         return any(zip5[:n] in self.zip_prefixes for n in self.zip_prefix_lengths)
@@ -36,13 +41,29 @@ _cache: dict[int, tuple[Target, CompiledTarget]] = {}
 def _compile(target: Target) -> CompiledTarget:
     prefixes = frozenset(target.zip_prefixes)
     return CompiledTarget(
-        schedule=compile_schedule(target.schedule) if target.schedule is not None else None,
+        schedule=None if target.schedule is None else _shared(compile_schedule(target.schedule)),
         states=frozenset(target.states),
         area_codes=frozenset(target.area_codes),
         zip_prefixes=prefixes,
         zip_prefix_lengths=tuple(sorted({len(p) for p in prefixes})),
         required_tags=frozenset(target.required_tags),
+        has_geography=bool(target.states or target.area_codes or prefixes),
+        hourly=target.caps.hourly,
+        daily=target.caps.daily,
+        monthly=target.caps.monthly,
+        concurrency=target.concurrency,
     )
+
+
+_schedules: dict[CompiledSchedule, CompiledSchedule] = {}
+
+
+def _shared(schedule: CompiledSchedule) -> CompiledSchedule:
+    """One object per distinct schedule: targets with the same hours (the common case) share
+    it, and a decision asks each schedule once (``ivr.routing.rank``)."""
+    if len(_schedules) >= CACHE_LIMIT:
+        _schedules.clear()
+    return _schedules.setdefault(schedule, schedule)
 
 
 def compiled(target: Target) -> CompiledTarget:

@@ -69,84 +69,107 @@ def _listed(values: frozenset[str]) -> str:
     return ", ".join(sorted(values))
 
 
-class _LocalTimes(dict[ZoneInfo, datetime]):
-    """The call's instant in each time zone, converted once per decision: most targets of a
-    campaign share a zone, and ``astimezone`` was the costliest step of a schedule check."""
+class _Checks:
+    """One decision's checks of each target, with what every target shares worked out once:
+    the call's instant in each time zone (``astimezone`` was the costliest step of a schedule
+    check), each schedule's verdict (targets with the same hours share one compiled schedule,
+    ``ivr.routing.compiled``), the call's state."""
 
-    def __init__(self, at: datetime) -> None:
-        super().__init__()
-        self.at = at
+    __slots__ = ("_at", "_loads", "_local", "_open", "area_code", "state", "tags", "zip")
 
-    def __missing__(self, tz: ZoneInfo) -> datetime:
-        local = self[tz] = self.at.astimezone(tz)
+    def __init__(self, facts: CallFacts, loads: Mapping[str, TargetLoad]) -> None:
+        self._at = facts.at
+        self._loads = loads
+        self._local: dict[ZoneInfo, datetime] = {}
+        self._open: dict[int, bool] = {}  # id(schedule) -> open now; alive for the decision
+        self.state, self.area_code, self.zip = facts.state, facts.caller_area_code, facts.zip
+        self.tags = facts.tags
+
+    def exclusion(self, target: Target, ct: CompiledTarget) -> Exclusion | None:
+        """The first check the target fails, or None; the load is asked for last (a store may
+        work it out when asked: ``ivr.store.ledger``)."""
+        if not target.enabled:
+            return Exclusion(target.id, ExclusionReason.DISABLED, "disabled")
+        schedule = ct.schedule
+        if schedule is not None and not self._is_open(schedule):
+            return _closed(target.id, schedule, self._local_time(schedule.tz))
+        if ct.has_geography and (found := _geo_exclusion(target.id, ct, self)) is not None:
+            return found
+        if ct.required_tags and not ct.required_tags <= self.tags:
+            missing = _listed(ct.required_tags - self.tags)
+            return Exclusion(target.id, ExclusionReason.MISSING_TAGS, f"tags: missing {missing}")
+        return _load_exclusion(target.id, ct, self._loads.get(target.id, NO_LOAD))
+
+    def _is_open(self, schedule: CompiledSchedule) -> bool:
+        verdict = self._open.get(id(schedule))
+        if verdict is None:
+            verdict = self._open[id(schedule)] = schedule.is_open(self._local_time(schedule.tz))
+        return verdict
+
+    def _local_time(self, tz: ZoneInfo) -> datetime:
+        local = self._local.get(tz)
+        if local is None:
+            local = self._local[tz] = self._at.astimezone(tz)
         return local
 
 
-def _closed(schedule: CompiledSchedule, local: datetime) -> Exclusion:
-    return Exclusion("", ExclusionReason.CLOSED, f"closed: {schedule.next_opening(local)}")
+def _closed(target_id: str, schedule: CompiledSchedule, local: datetime) -> Exclusion:
+    detail = f"closed: {schedule.next_opening(local)}"
+    return Exclusion(target_id, ExclusionReason.CLOSED, detail)
 
 
-def _geo_exclusion(ct: CompiledTarget, facts: CallFacts) -> Exclusion | None:
+def _geo_exclusion(target_id: str, ct: CompiledTarget, call: _Checks) -> Exclusion | None:
     # Spelled out rather than looped over a table of checks: this runs for every target of
     # every call, and building that table each time was a third of its cost.
     if ct.states:
-        state = facts.state
+        state = call.state
         if state is None or state not in ct.states:
-            return _mismatch(ct.states, state, "state", ExclusionReason.OUT_OF_STATE)
+            return _mismatch(target_id, ct.states, state, "state", ExclusionReason.OUT_OF_STATE)
     if ct.area_codes:
-        area_code = facts.caller_area_code
+        area_code = call.area_code
         if area_code is None or area_code not in ct.area_codes:
             reason = ExclusionReason.AREA_CODE_MISMATCH
-            return _mismatch(ct.area_codes, area_code, "area code", reason)
+            return _mismatch(target_id, ct.area_codes, area_code, "area code", reason)
     if ct.zip_prefixes:
-        zip5 = facts.zip
+        zip5 = call.zip
         if zip5 is None or not ct.zip_matches(zip5):
-            return _mismatch(ct.zip_prefixes, zip5, "zip", ExclusionReason.ZIP_MISMATCH)
+            reason = ExclusionReason.ZIP_MISMATCH
+            return _mismatch(target_id, ct.zip_prefixes, zip5, "zip", reason)
     return None
 
 
 def _mismatch(
-    allowed: frozenset[str], value: str | None, label: str, reason: ExclusionReason
+    target_id: str,
+    allowed: frozenset[str],
+    value: str | None,
+    label: str,
+    reason: ExclusionReason,
 ) -> Exclusion:
     if value is None:
         detail = f"{label} unknown: target takes only {_listed(allowed)}"
-        return Exclusion("", ExclusionReason.UNKNOWN_LOCATION, detail)
-    return Exclusion("", reason, f"{label}: {value} not in {_listed(allowed)}")
+        return Exclusion(target_id, ExclusionReason.UNKNOWN_LOCATION, detail)
+    return Exclusion(target_id, reason, f"{label}: {value} not in {_listed(allowed)}")
 
 
-def _load_exclusion(target: Target, load: TargetLoad) -> Exclusion | None:
-    caps = target.caps  # spelled out, as in _geo_exclusion
-    if caps.hourly is not None and load.hourly >= caps.hourly:
-        return _cap_full("hourly", load.hourly, caps.hourly, ExclusionReason.HOURLY_CAP)
-    if caps.daily is not None and load.daily >= caps.daily:
-        return _cap_full("daily", load.daily, caps.daily, ExclusionReason.DAILY_CAP)
-    if caps.monthly is not None and load.monthly >= caps.monthly:
-        return _cap_full("monthly", load.monthly, caps.monthly, ExclusionReason.MONTHLY_CAP)
-    if target.concurrency is not None and load.active >= target.concurrency:
-        detail = f"concurrency: {load.active}/{target.concurrency} active"
-        return Exclusion("", ExclusionReason.CONCURRENCY_FULL, detail)
+def _load_exclusion(target_id: str, ct: CompiledTarget, load: TargetLoad) -> Exclusion | None:
+    # spelled out, as in _geo_exclusion
+    if ct.hourly is not None and load.hourly >= ct.hourly:
+        return _cap_full(target_id, "hourly", load.hourly, ct.hourly, ExclusionReason.HOURLY_CAP)
+    if ct.daily is not None and load.daily >= ct.daily:
+        return _cap_full(target_id, "daily", load.daily, ct.daily, ExclusionReason.DAILY_CAP)
+    if ct.monthly is not None and load.monthly >= ct.monthly:
+        reason = ExclusionReason.MONTHLY_CAP
+        return _cap_full(target_id, "monthly", load.monthly, ct.monthly, reason)
+    if ct.concurrency is not None and load.active >= ct.concurrency:
+        detail = f"concurrency: {load.active}/{ct.concurrency} active"
+        return Exclusion(target_id, ExclusionReason.CONCURRENCY_FULL, detail)
     return None
 
 
-def _cap_full(label: str, used: int, cap: int, reason: ExclusionReason) -> Exclusion:
-    return Exclusion("", reason, f"cap: {label} {used}/{cap}")
-
-
-def _exclusion(
-    target: Target, facts: CallFacts, loads: Mapping[str, TargetLoad], local_times: _LocalTimes
-) -> Exclusion | None:
-    if not target.enabled:
-        return Exclusion("", ExclusionReason.DISABLED, "disabled")
-    ct = compiled(target)
-    schedule = ct.schedule
-    if schedule is not None and not schedule.is_open(local := local_times[schedule.tz]):
-        return _closed(schedule, local)
-    found = _geo_exclusion(ct, facts)
-    if found is None and not ct.required_tags <= facts.tags:
-        missing = _listed(ct.required_tags - facts.tags)
-        found = Exclusion("", ExclusionReason.MISSING_TAGS, f"tags: missing {missing}")
-    # the load last: a store may work it out when asked (ivr.store.ledger)
-    return found or _load_exclusion(target, loads.get(target.id, NO_LOAD))
+def _cap_full(
+    target_id: str, label: str, used: int, cap: int, reason: ExclusionReason
+) -> Exclusion:
+    return Exclusion(target_id, reason, f"cap: {label} {used}/{cap}")
 
 
 def _ranked(link: CampaignTarget, target: Target) -> RankedTarget:
@@ -171,19 +194,20 @@ def rank_targets(
     if facts.at.tzinfo is None:
         raise ValueError("CallFacts.at must be timezone-aware (UTC)")
     decision = RoutingDecision()
+    links = _links(campaign, targets)
+    if not campaign.enabled:
+        reason = ExclusionReason.CAMPAIGN_DISABLED
+        decision.excluded = [Exclusion(link.target_id, reason, "off") for link in links]
+        return decision
+    checks = _Checks(facts, loads)
     candidates: list[RankedTarget] = []
-    local_times = _LocalTimes(facts.at)
-    for link in _links(campaign, targets):
-        if not campaign.enabled:
-            found: Exclusion | None = Exclusion("", ExclusionReason.CAMPAIGN_DISABLED, "off")
-        elif link.ranked is None:
-            found = Exclusion("", ExclusionReason.UNKNOWN_TARGET, "not defined in the plan")
+    for link in links:
+        if link.ranked is None or link.compiled is None:
+            reason = ExclusionReason.UNKNOWN_TARGET
+            decision.excluded.append(Exclusion(link.target_id, reason, "not defined in the plan"))
+        elif (found := checks.exclusion(link.ranked.target, link.compiled)) is not None:
+            decision.excluded.append(found)
         else:
-            target = link.ranked.target
-            found = _exclusion(target, facts, loads, local_times)
-        if found is not None:
-            decision.excluded.append(Exclusion(link.target_id, found.reason, found.detail))
-        elif link.ranked is not None:
             candidates.append(link.ranked)
     decision.ranked = _order(candidates, rng)
     return decision
@@ -196,6 +220,7 @@ class _Link:
 
     target_id: str
     ranked: RankedTarget | None
+    compiled: CompiledTarget | None
 
 
 LINKS_CACHE_LIMIT = 10_000
@@ -215,8 +240,10 @@ def _links(campaign: Campaign, targets: Mapping[str, Target]) -> tuple[_Link, ..
     for link in campaign.targets:
         if link.target not in links:
             target = targets.get(link.target)
-            ranked = _ranked(link, target) if target is not None else None
-            links[link.target] = _Link(link.target, ranked)
+            if target is None:
+                links[link.target] = _Link(link.target, None, None)
+            else:
+                links[link.target] = _Link(link.target, _ranked(link, target), compiled(target))
     built = tuple(links.values())
     _links_cache[id(campaign)] = (campaign, targets, built)
     return built

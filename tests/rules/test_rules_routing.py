@@ -16,6 +16,7 @@ from ivr.routing import (
     rank_targets,
 )
 from ivr.routing.compiled import compiled
+from ivr.routing.schedule import CompiledSchedule
 
 MONDAY_NOON_UTC = utc(2026, 11, 23, 12, 0, 0)
 R = ExclusionReason
@@ -93,6 +94,28 @@ def test_schedule_start_inclusive_end_exclusive() -> None:
     assert not is_open(target, utc(2026, 11, 23, 14, 59, 59))
     assert is_open(target, utc(2026, 11, 23, 22, 59, 59).replace(microsecond=999_999))
     assert not is_open(target, utc(2026, 11, 23, 23, 0, 0))
+
+
+def test_targets_with_the_same_hours_share_one_verdict_per_decision(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A campaign's targets often keep the same hours: each distinct schedule is compiled to
+    one object and asked once per decision, whatever the number of targets keeping it."""
+    same = [make_target(f"t{n}", schedule=CHICAGO_WEEKDAYS) for n in range(20)]
+    other = make_target("late", schedule={"timezone": "America/Chicago",
+                                          "hours": {"mon": ["18:00-20:00"]}})  # fmt: skip
+    assert len({id(compiled(t).schedule) for t in same}) == 1
+    asked: list[str] = []
+    real = CompiledSchedule.is_open
+
+    def counted(self: CompiledSchedule, local: datetime) -> bool:
+        asked.append(self.tz_name)
+        return real(self, local)
+
+    monkeypatch.setattr(CompiledSchedule, "is_open", counted)
+    decision = decide([*same, other], facts=CallFacts(at=utc(2026, 11, 23, 16, 0)))
+    assert len(asked) == 2  # one per distinct schedule
+    assert len(decision.ranked) == 20 and decision.excluded[0].target_id == "late"
 
 
 def test_closed_detail_names_next_opening() -> None:
