@@ -256,6 +256,12 @@ def _sqlite_on_connect(busy_ms: int, dbapi_connection: Any, _record: Any) -> Non
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Statement journals in memory: SQLite keeps one per statement that may have to undo
+        # itself (an upsert of a call row touches ~16 pages: the row, its overflow pages, ten
+        # indexes), and past 64 KiB it spilled to a temporary file, written page by page on
+        # the event loop's thread: half of the switch's pwrite calls (bench/README.md, round
+        # 11). In memory it costs a few pages per statement, freed as the statement ends.
+        cursor.execute("PRAGMA temp_store=MEMORY")
     finally:
         cursor.close()
 

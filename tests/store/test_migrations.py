@@ -75,6 +75,17 @@ async def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(tmp_pa
     assert busy_timeout is not None and busy_timeout >= 1000
 
 
+async def test_sqlite_call_path_keeps_statement_journals_in_memory(tmp_path: Path) -> None:
+    """A call row's upsert needs a statement journal of ~16 pages; spilled to a temporary file
+    (SQLite's default past 64 KiB) it was half of the write batches' pwrite calls."""
+    async with Database(f"sqlite+aiosqlite:///{tmp_path / 'ivr.sqlite3'}") as db:
+        for engine in db.writes.sync_engines:
+            with engine.connect() as conn:
+                assert conn.exec_driver_sql("PRAGMA temp_store").scalar() == 2  # MEMORY
+        async with db.read() as session:
+            assert await session.scalar(text("PRAGMA temp_store")) == 2
+
+
 def _routines(connection: Connection) -> dict[str, str]:
     """The ivr_* functions in the database and their bodies (PostgreSQL)."""
     if connection.dialect.name != "postgresql":
