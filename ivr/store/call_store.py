@@ -297,9 +297,8 @@ class SqlCallStore:
 
     async def close(self) -> None:
         await self.settle()
-        if self._memory is not None and self._memory.ledger.unwritten:
-            log.error("%d changes of claims not stored at close: the database is away",
-                      self._memory.ledger.unwritten)  # fmt: skip
+        if self._memory is not None:
+            await self._memory.close()
 
     async def _give_back(self, pending: PendingRelease) -> bool:
         """True once the slots are given back (or found given back already), or once the

@@ -17,6 +17,7 @@ from ivr.settings import Settings, load_settings
 from ivr.store import claims
 from ivr.store.db import Database
 from ivr.store.ledger import CapLedger, FlushJob
+from ivr.store.memory_claims import RELEASE_WRITE_DELAY_S
 from ivr.store.models import TargetClaim, TargetUsage
 from ivr.store.owner import StoreServed
 from store_calls.support import RACE_AT, Wiring, plan_campaign, unwire, wire
@@ -148,3 +149,24 @@ async def test_a_second_switch_on_the_store_refuses_to_start(tmp_path: Path) -> 
     third = Switch(settings("third"))
     await third.start(demo=True)  # the first let go of it when it stopped
     await third.stop()
+
+
+async def test_releases_ride_along_and_are_stored_soon_after(
+    db: Database, plan: Plan, wiring: Wiring
+) -> None:
+    """Nobody waits for a release: twenty of them cost one write job, stored within
+    ``RELEASE_WRITE_DELAY_S`` (or by the next claim's flush, sooner)."""
+    target, campaign = plan.targets()["t-free"], plan_campaign(plan)
+    for n in range(20):
+        assert await wiring.store.claim(f"c{n}", target, campaign, AT)
+    jobs_before = db.writes.jobs
+    for n in range(20):
+        await wiring.store.release(f"c{n}", "t-free", connected=True)
+    assert db.writes.jobs == jobs_before  # nothing written yet
+    await asyncio.sleep(RELEASE_WRITE_DELAY_S + 0.05)
+    assert db.writes.jobs - jobs_before == 1
+    assert (await stored(db))[1] == []
+    assert await wiring.store.claim("later", target, campaign, AT)
+    await wiring.store.release("later", "t-free", connected=False)
+    assert await wiring.store.claim("next", target, campaign, AT)  # its flush takes "later" too
+    assert (await stored(db))[1] == ["next"]
