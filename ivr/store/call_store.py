@@ -1,8 +1,11 @@
 """``SqlCallStore``: the call path's storage port (``ivr.calls.ports.CallStore``).
 
 Records go through the journal (durable at once) and reach the database behind the call
-(``CallWriter``). Reads go to the database directly; claims and releases go through the
-database's group commit queue (``Database.writes``), many calls' in one transaction.
+(``CallWriter``). Reads go to the database directly; on PostgreSQL, claims and releases go
+through the database's group commit queue (``Database.writes``), many calls' in one statement.
+On SQLite, which one process serves, claims, releases and target loads are answered from
+memory and stored behind (``MemoryClaims``): the rest of this docstring is PostgreSQL's story,
+and a SQLite outage only delays what is stored (caps hold, nothing is degraded).
 When the database is away (an error: connection refused or lost, ``database is locked`` after
 SQLite's busy timeout), a call is still routed: history reads as empty, loads as zero,
 claims are granted (the outage is logged once per episode and counted), and the records wait in
