@@ -133,9 +133,17 @@ class Switch:
 
     async def start(self, *, demo: bool = False, plan_files: list[Path] | None = None) -> None:
         """Start every part; ``demo`` or ``plan_files`` apply that plan first."""
-        url = self.settings.effective_database_url
         if self.owner is not None:
             self.owner.acquire()  # before anything changes the store
+        try:
+            await self._start(demo=demo, plan_files=plan_files)
+        except BaseException:
+            if self.owner is not None:  # a start that failed (a port in use) serves nothing
+                self.owner.release()
+            raise
+
+    async def _start(self, *, demo: bool, plan_files: list[Path] | None) -> None:
+        url = self.settings.effective_database_url
         await migrate.upgrade(url)
         await self.db.connect()
         files = [demo_plan_path()] if demo else list(plan_files or [])

@@ -5,6 +5,7 @@ comes while a flush runs, and one serving process per store."""
 from __future__ import annotations
 
 import asyncio
+import socket
 from datetime import timedelta
 from pathlib import Path
 
@@ -170,3 +171,20 @@ async def test_releases_ride_along_and_are_stored_soon_after(
     await wiring.store.release("later", "t-free", connected=False)
     assert await wiring.store.claim("next", target, campaign, AT)  # its flush takes "later" too
     assert (await stored(db))[1] == ["next"]
+
+
+async def test_a_switch_that_fails_to_start_lets_go_of_the_store(tmp_path: Path) -> None:
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    url = f"sqlite+aiosqlite:///{tmp_path / 'ivr.sqlite3'}"
+    try:
+        busy = load_settings(database_url=url, agi_port=taken.getsockname()[1], web_port=0,
+                             var_dir=tmp_path / "busy")  # fmt: skip
+        with pytest.raises(OSError):
+            await Switch(busy).start(demo=True)
+    finally:
+        taken.close()
+    fine = Switch(load_settings(database_url=url, agi_port=0, web_port=0, var_dir=tmp_path / "ok"))
+    await fine.start(demo=True)
+    await fine.stop()
