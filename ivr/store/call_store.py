@@ -81,6 +81,7 @@ class SqlCallStore:
         # limit: it may have committed, and giving back a claim that was never taken is a no-op.
         self._claims: dict[tuple[str, str], list[claims.Counter]] = {}
         self._pending_releases: list[PendingRelease] = []
+        self._releasing: dict[asyncio.Future[Any], PendingRelease] = {}  # submitted, not landed
         self._retrying: asyncio.Task[None] | None = None
         self._away = False
         self._background: set[asyncio.Future[None]] = set()
@@ -109,7 +110,8 @@ class SqlCallStore:
 
     @property
     def pending_releases(self) -> int:
-        return len(self._pending_releases)
+        """Releases not given back yet: under way, or kept through an outage."""
+        return len(self._pending_releases) + len(self._releasing)
 
     def checkpoint(self, call: CallLog) -> Awaitable[object]:
         """The snapshot is taken and its journal write started before this returns; the
@@ -239,8 +241,28 @@ class SqlCallStore:
         counters = self._claims.pop((call_id, target_id), None)
         if counters is None:
             return
-        pending = PendingRelease(call_id, target_id, counters, connected)
-        if not await self._give_back(pending):
+        self._give_back_behind(PendingRelease(call_id, target_id, counters, connected))
+
+    def _give_back_behind(self, pending: PendingRelease) -> None:
+        """The call does not wait for its release: nothing it does next depends on it, and the
+        wait (a timer and a loop turn per call) was 2-3 % of the loop on PostgreSQL
+        (bench/README.md, round 11). The outcome is handled as it lands (``_release_landed``)."""
+        job = claims.GiveBack(
+            pending.call_id, pending.target_id, tuple(pending.counters), pending.connected
+        )
+        landed = self._db.writes.submit(job, order=pending.target_id)
+        self._releasing[landed] = pending
+        landed.add_done_callback(self._release_landed)
+
+    def _release_landed(self, landed: asyncio.Future[Any]) -> None:
+        pending = self._releasing.pop(landed)
+        exc = asyncio.CancelledError() if landed.cancelled() else landed.exception()
+        if exc is None:
+            self._database_answered("release")
+        elif refused_by_database(exc):
+            log.error("database refused a release: a bug, not an outage", exc_info=exc)
+        else:  # kept, and given back once the database answers again
+            self._note_outage("release", exc)
             self._pending_releases.append(pending)
 
     async def retry_releases(self) -> int:
@@ -292,9 +314,9 @@ class SqlCallStore:
         """Wait for the store's background work: release retries, and the give-back of claims
         refused for slowness that landed later (the app stops the store before the database).
         SQLite: the claims' changes are stored."""
-        while self._background or self._retrying is not None:
+        while self._background or self._retrying is not None or self._releasing:
             await asyncio.gather(*self._background, *filter(None, [self._retrying]),
-                                 return_exceptions=True)  # fmt: skip
+                                 *self._releasing, return_exceptions=True)  # fmt: skip
         if self._memory is not None:
             await self._memory.flush()
 

@@ -69,6 +69,7 @@ async def race(args: argparse.Namespace) -> None:
     await asyncio.gather(
         *(store.release(call, target, connected=connected) for call, target, connected in released)
     )
+    await store.settle()  # releases are stored behind the calls
     say({"released": released, "pending": store.pending_releases, "outages": store.outages})
     await store.close()
     await db.close()

@@ -206,6 +206,7 @@ async def test_loads_read_back_what_claims_took(db: Database, plan: Plan, wiring
         assert await wiring.store.claim(f"c{n}", targets[0], campaign, AT)
     assert await wiring.store.claim("f0", targets[1], campaign, AT)
     await wiring.store.release("c0", "t-all", connected=True)
+    await wiring.store.settle()  # stored behind the call
     loads = await wiring.store.target_loads(campaign, targets, AT)
     assert (loads["t-all"].active, loads["t-all"].hourly, loads["t-all"].daily) == (2, 3, 3)
     assert loads["t-all"].monthly == 3

@@ -23,7 +23,7 @@ LANES = 4  # the write queue's PostgreSQL lanes (WriteQueue's default)
 
 def _postgres_only(db: Database) -> None:
     if db.is_sqlite:
-        pytest.skip("the routines are PostgreSQL's; SQLite runs the statements itself")
+        pytest.skip("the routines are PostgreSQL's; SQLite decides claims in memory")
 
 
 @contextlib.contextmanager
@@ -51,6 +51,7 @@ async def test_a_claim_and_a_release_are_one_statement_each(
     with _statements(db) as statements:
         assert await wiring.store.claim("call-a", target, campaign, RACE_AT)
         await wiring.store.release("call-a", target.id, connected=False)
+        await wiring.store.settle()  # a release is stored behind the call
     assert statements == [("SELECT ivr_batch", "AUTOCOMMIT")] * 2
 
 
@@ -69,6 +70,7 @@ async def test_a_batch_of_claims_and_releases_is_one_autocommit_statement(
         await asyncio.gather(
             *(wiring.store.release(call, target.id, connected=True) for call in calls)
         )
+        await wiring.store.settle()
     assert sum(granted) == 7
     assert statements == [("SELECT ivr_batch", "AUTOCOMMIT")] * 2
     load = (await wiring.store.target_loads(campaign, [target], RACE_AT))[target.id]
@@ -144,3 +146,19 @@ async def test_claims_commit_without_waiting_for_the_flush_and_records_wait_for_
         in_records = await conn.scalar(setting)
         await conn.rollback()
     assert (in_claims, after_claims, in_records) == ("off", "on", "on")
+
+
+async def test_a_release_is_stored_behind_the_call(
+    db: Database, plan: Plan, wiring: Wiring
+) -> None:
+    """Nothing a call does after its Dial depends on its release: it returns at once, and the
+    release lands in the next batch."""
+    _postgres_only(db)
+    target, campaign = plan.targets()["t-live"], plan_campaign(plan)
+    assert await wiring.store.claim("call-a", target, campaign, RACE_AT)
+    await wiring.store.release("call-a", target.id, connected=False)
+    assert wiring.store.pending_releases == 1  # under way
+    await wiring.store.settle()
+    assert wiring.store.pending_releases == 0
+    load = (await wiring.store.target_loads(campaign, [target], RACE_AT))[target.id]
+    assert load.active == 0
