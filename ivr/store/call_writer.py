@@ -217,7 +217,7 @@ class CallWriter:
         """Jobs of the database's write queue: each shares its transaction (and on SQLite the
         single writer) with the claims and releases waiting at the same moment. Snapshots are
         versioned, so a chunk written again after a later one failed changes nothing."""
-        latest = list(_newest_snapshots(batch).items())
+        latest = list(_newest_entries(batch).items())
         last_job_s = 0.0
         start = 0
         while start < len(latest):
@@ -233,12 +233,13 @@ class CallWriter:
             await self._db.writes.run(FlushWal(), bulk=True)
         self.written += len(latest)
 
-    def _job(self, chunk: dict[str, dict[str, Any]]) -> Job[Any]:
+    def _job(self, chunk: dict[str, JournalEntry]) -> Job[Any]:
         """PostgreSQL stores a chunk in one statement of its own (``ServerSideWrite``); SQLite,
         which runs in this process anyway, through the driver (``write_snapshots``)."""
         if self._db.is_sqlite:
-            return functools.partial(write_snapshots, latest=chunk, known=self._menu_versions)
-        return ServerSideWrite.of(chunk)
+            latest = {ref: entry.data for ref, entry in chunk.items()}
+            return functools.partial(write_snapshots, latest=latest, known=self._menu_versions)
+        return ServerSideWrite.of(chunk.values())
 
     async def _pace(self, last_job_s: float) -> None:
         """SQLite: let as much time pass after a job as it took, so that the record writer
@@ -268,11 +269,12 @@ def _check_rows(snap: dict[str, Any]) -> None:
         raise TypeError(f"version {snap['version']!r} is not an integer")
 
 
-def _newest_snapshots(batch: Iterable[JournalEntry]) -> dict[str, dict[str, Any]]:
+def _newest_entries(batch: Iterable[JournalEntry]) -> dict[str, JournalEntry]:
     """Several checkpoints of one call in a batch: only the newest matters."""
-    latest: dict[str, dict[str, Any]] = {}
+    latest: dict[str, JournalEntry] = {}
     for entry in batch:
         snap = entry.data
-        if snap["id"] not in latest or latest[snap["id"]]["version"] < snap["version"]:
-            latest[snap["id"]] = snap
+        found = latest.get(snap["id"])
+        if found is None or found.data["version"] < snap["version"]:
+            latest[snap["id"]] = entry
     return latest

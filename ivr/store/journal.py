@@ -50,6 +50,9 @@ class JournalEntry:
     segment: int  # NOT_JOURNALLED when the write failed
     data: dict[str, Any]
     error: Exception | None = None  # why it is not journalled
+    # ``data`` as the journal's JSON line (with its newline), b"" when unknown: PostgreSQL's
+    # record writer sends it as it is instead of encoding the snapshot a second time
+    line: bytes = b""
 
 
 Then = Callable[[JournalEntry], None]
@@ -140,7 +143,7 @@ class Journal:
         self._in_segment += 1
         self._unapplied[segment] = self._unapplied.get(segment, 0) + 1
         with self._lock:
-            self._waiting.append(_Waiting(JournalEntry(segment, data), line, done, then))
+            self._waiting.append(_Waiting(JournalEntry(segment, data, line=line), line, done, then))
             start, self._writing = not self._writing, True
         if start:
             self._idle.clear()
@@ -223,7 +226,7 @@ class Journal:
             entry = waiting.entry
             if error is not None:  # not on disk: it must not hold its segment back as unapplied
                 self._unapplied[entry.segment] -= 1
-                entry = self.unjournalled(entry.data, error)
+                entry = JournalEntry(NOT_JOURNALLED, entry.data, error, entry.line)
             if waiting.then is not None:
                 try:
                     waiting.then(entry)
@@ -323,4 +326,4 @@ class Journal:
                         # A torn last line: its append never returned, so nobody relied on it.
                         log.warning("journal %s: dropping a torn final line", path.name)
                         break
-                    yield JournalEntry(segment, json.loads(raw))
+                    yield JournalEntry(segment, json.loads(raw), line=raw)

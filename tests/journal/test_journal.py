@@ -4,6 +4,7 @@ applied."""
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -30,6 +31,23 @@ async def test_entries_survive_a_restart_until_applied(tmp_path: Path) -> None:
     await reopened.close()
 
     assert await Journal(tmp_path).open() == []
+
+
+async def test_an_entry_carries_its_line_as_written_and_as_replayed(tmp_path: Path) -> None:
+    """The record writer sends PostgreSQL the journal's own line of a snapshot rather than
+    encoding it again: the line an entry carries is the one on disk, before and after a
+    restart, and an entry the disk refused keeps it too."""
+    journal = Journal(tmp_path)
+    await journal.open()
+    written = await journal.append({"call": "a", "name": "Zoë", "version": 2})
+    await journal.close()
+    [on_disk] = tmp_path.glob("journal-*.jsonl")
+    assert written.line == on_disk.read_bytes()
+    assert json.loads(written.line) == written.data
+    reopened = Journal(tmp_path)
+    [replayed] = await reopened.open()
+    assert replayed.line == written.line
+    await reopened.close()
 
 
 async def test_concurrent_appends_share_durable_writes(
@@ -237,7 +255,7 @@ async def test_append_soon_hands_back_an_entry_the_disk_refused_as_unjournalled(
     entry = await asyncio.wait_for(journal.append_soon({"call": "b"}, then=handed.append), 5)
     assert handed == [entry]
     assert entry.segment == NOT_JOURNALLED and isinstance(entry.error, OSError)
-    assert entry.data == {"call": "b"}
+    assert entry.data == {"call": "b"} and json.loads(entry.line) == entry.data
     assert journal.unapplied_count == 0
     monkeypatch.undo()
     await journal.close()

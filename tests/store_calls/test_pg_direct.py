@@ -20,6 +20,7 @@ from ivr.store import history
 from ivr.store.db import Database
 from ivr.store.driver_values import Kind
 from ivr.store.held_connections import HeldConnections
+from ivr.store.journal import JournalEntry
 from ivr.store.models import Call
 from ivr.store.raw_sql import Fetch, Sql
 from ivr.store.record_batch import ServerSideWrite
@@ -117,7 +118,7 @@ async def test_chunks_in_one_statement_are_stored_in_their_order(db: Database) -
     snap = new_call(1).snapshot()
     older, newer = snap | {"version": 1}, snap | {"version": 2, "disposition": "connected"}
     other = new_call(2).snapshot()
-    chunks = [ServerSideWrite.of({s["id"]: s}) for s in (newer, older, other)]
+    chunks = [ServerSideWrite.of([JournalEntry(0, s)]) for s in (newer, older, other)]
 
     written = await db.writes.run(chunks[0].run_joined(chunks))  # one statement, three chunks
     async with db.read() as session:
