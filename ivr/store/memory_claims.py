@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from ivr.plans.schema import Campaign, Target
@@ -21,6 +21,7 @@ from ivr.routing.facts import TargetLoad
 from ivr.store import claims
 from ivr.store.db import Database
 from ivr.store.errors import refused_by_database
+from ivr.store.health import DatabaseHealth
 from ivr.store.ledger import AlreadyClaimed, CapLedger, FlushJob, Written
 
 log = logging.getLogger(__name__)
@@ -32,19 +33,16 @@ RELEASE_WRITE_DELAY_S = 0.05
 
 
 class MemoryClaims:
-    def __init__(
-        self,
-        db: Database,
-        *,
-        timeout_s: float,
-        answered: Callable[[str], None],
-        away: Callable[[str, BaseException], None],
-    ) -> None:
-        """``answered`` / ``away``: the store's outage bookkeeping, told of every flush."""
+    # nothing waits in the database: the same answers as ``DatabaseClaims`` gives
+    pending_releases = 0
+    degraded_claims = 0
+
+    def __init__(self, db: Database, health: DatabaseHealth, *, timeout_s: float) -> None:
+        """``health``: told of every flush; when an outage ends, what waits is written."""
         self._db = db
+        self._health = health
         self._timeout_s = timeout_s
-        self._answered = answered
-        self._away = away
+        health.on_answer.append(self._answered)
         self.ledger = CapLedger()
         self._queued: FlushJob | None = None
         self._queued_done: asyncio.Future[Written] | None = None
@@ -55,7 +53,7 @@ class MemoryClaims:
         cutoffs = claims.past_period_cutoffs(now)
         await self._db.read_sync(functools.partial(self.ledger.load, cutoffs=cutoffs))
 
-    def loads(
+    async def loads(
         self, campaign: Campaign, targets: Sequence[Target], at: datetime
     ) -> Mapping[str, TargetLoad]:
         return self.ledger.loads(targets, campaign, at)
@@ -95,7 +93,7 @@ class MemoryClaims:
         self._behind = None
         self.write_behind()
 
-    def release_stale(self, claimed_before: datetime) -> int:
+    async def release_stale(self, claimed_before: datetime) -> int:
         """End a crashed run's claims (the janitor, once a minute), and write what a flush
         could not write while the database was away."""
         ended = self.ledger.release_stale(claimed_before)
@@ -103,12 +101,23 @@ class MemoryClaims:
         return ended
 
     def write_behind(self) -> None:
-        """Store what is not stored yet, behind the calls (the database answers again)."""
+        """Store what is not stored yet, behind the calls."""
         if self.ledger.unwritten:
             self._flush_soon()
 
-    def drop_past(self, now: datetime) -> int:
-        return self.ledger.drop_past(claims.past_period_cutoffs(now))
+    def _answered(self, was_away: bool) -> None:
+        if was_away:  # what the outage kept back
+            self.write_behind()
+
+    async def retry(self) -> int:
+        """Store the changes a flush could not; how many still wait."""
+        return 0 if await self.flush() else self.ledger.unwritten
+
+    async def settle(self) -> None:
+        await self.flush()
+
+    def drop_past(self, now: datetime) -> None:
+        self.ledger.drop_past(claims.past_period_cutoffs(now))
 
     async def flush(self) -> bool:
         """Write every change now; True once written (False: the database is away)."""
@@ -146,8 +155,8 @@ class MemoryClaims:
         exc = done.exception()
         if exc is None:
             self.ledger.flushed(done.result())
-            self._answered(WHAT)
+            self._health.answered(WHAT)
         elif refused_by_database(exc):  # kept: the next flush tries again, and logs again
             log.error("database refused the claims' flush: a bug, not an outage", exc_info=exc)
         else:
-            self._away(WHAT, exc)  # kept until a flush gets through
+            self._health.lost(WHAT, exc)  # kept until a flush gets through
