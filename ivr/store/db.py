@@ -194,10 +194,8 @@ class Database:
         """What was committed is on disk once this returns. SQLite (``synchronous=NORMAL``)
         commits to its WAL file without an fsync: sync that file (a checkpoint syncs the
         database file itself). PostgreSQL: nothing to do (``record_batch.FlushWal``)."""
-        if not self.is_sqlite:
-            return
-        database = make_url(self.url).database
-        if not database or database == ":memory:" or database.startswith("file:"):
+        database = sqlite_file(self.url) if self.is_sqlite else None
+        if database is None:
             return
         try:
             fd = os.open(f"{database}-wal", os.O_RDONLY)
@@ -230,10 +228,19 @@ class Database:
             yield session
 
 
-def _sqlite_engine(url: str, *, echo: bool, busy_ms: int) -> AsyncEngine:
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL; None for an in-memory database or a URI filename
+    (``file:...``), which are left to SQLite."""
     database = make_url(url).database
-    if database and database != ":memory:" and not database.startswith("file:"):
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def _sqlite_engine(url: str, *, echo: bool, busy_ms: int) -> AsyncEngine:
+    database = sqlite_file(url)
+    if database is not None:
+        database.parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(url, echo=echo, json_serializer=json_text.dumps)
     event.listen(engine.sync_engine, "connect", functools.partial(_sqlite_on_connect, busy_ms))
     event.listen(engine.sync_engine, "begin", _sqlite_on_begin)

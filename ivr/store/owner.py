@@ -15,7 +15,7 @@ import fcntl
 import os
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
+from ivr.store.db import sqlite_file
 
 
 class StoreServed(RuntimeError):
@@ -24,11 +24,9 @@ class StoreServed(RuntimeError):
 
 def lock_path(url: str) -> Path | None:
     """``<database file>.serving``; None for an in-memory database (one process by nature) or
-    a URI filename (as ``Database.make_durable``, which leaves those alone too)."""
-    database = make_url(url).database
-    if not database or database == ":memory:" or database.startswith("file:"):
-        return None
-    return Path(database).with_name(Path(database).name + ".serving")
+    a URI filename (``sqlite_file``)."""
+    database = sqlite_file(url)
+    return None if database is None else database.with_name(database.name + ".serving")
 
 
 class StoreOwner:
