@@ -63,7 +63,8 @@ class MemoryClaims:
         try:
             full = self.ledger.take(call_id, target.id, counters, at)
         except AlreadyClaimed:
-            log.exception("claim refused: a bug, not a full target")
+            log.exception("claim of %s for call %s refused: a bug, not a full target",
+                          target.id, call_id)  # fmt: skip
             return False
         if full is not None:
             log.info("claim of %s for call %s refused: %s full at %d",
