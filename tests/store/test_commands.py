@@ -53,12 +53,12 @@ def _exported(url: str) -> Plan:
 
 def test_db_upgrade_and_current(env: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["db", "current"]) == 0
-    assert capsys.readouterr().out == "empty (behind: newest is 0005)\n"
+    assert capsys.readouterr().out == "empty (behind: newest is 0006)\n"
 
     assert main(["db", "upgrade"]) == 0
     assert main(["db", "current"]) == 0
 
-    assert capsys.readouterr().out.splitlines() == ["schema at 0005", "0005 (up to date)"]
+    assert capsys.readouterr().out.splitlines() == ["schema at 0006", "0006 (up to date)"]
 
 
 def test_apply_then_export_then_apply_again_changes_nothing(
@@ -166,13 +166,13 @@ def test_db_downgrade_rolls_back_and_upgrade_returns(
     assert main(["db", "upgrade"]) == 0
 
     assert capsys.readouterr().out.splitlines() == [
-        "schema at 0005",
+        "schema at 0006",
         "schema at 0003",
-        "0003 (behind: newest is 0005)",
+        "0003 (behind: newest is 0006)",
         "schema at 0004",
-        "schema at 0005",
+        "schema at 0006",
     ]
-    assert asyncio.run(migrate.current(env)) == "0005"
+    assert asyncio.run(migrate.current(env)) == "0006"
 
 
 @pytest.mark.parametrize(

@@ -29,7 +29,7 @@ async def test_upgrade_builds_a_fresh_database_to_head(database_url: str) -> Non
 
     await migrate.upgrade(database_url)
 
-    assert await migrate.current(database_url) == migrate.head_revision() == "0005"
+    assert await migrate.current(database_url) == migrate.head_revision() == "0006"
     async with Database(database_url) as db, db.engine.connect() as conn:
         tables = await conn.run_sync(_table_names)
     assert tables == set(Base.metadata.tables) | {"alembic_version"}
@@ -60,7 +60,7 @@ async def test_upgrading_an_up_to_date_database_is_harmless(database_url: str) -
     await migrate.upgrade(database_url)
     await migrate.upgrade(database_url)
 
-    assert await migrate.current(database_url) == "0005"
+    assert await migrate.current(database_url) == "0006"
 
 
 async def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(tmp_path: Path) -> None:

@@ -1,20 +1,23 @@
-"""PostgreSQL claims and releases through ``ivr_batch`` (``ivr_claim`` / ``ivr_release`` for
-each change): every claim and release of a write batch in ONE statement, in autocommit, the
-routines installed by every upgrade. (Their semantics are the claim tests', which run on both
-databases; SQLite keeps its own statements.)"""
+"""PostgreSQL claims and releases through ``ivr_batch``: every claim and release of a write
+batch in ONE statement, in autocommit, the routines installed by every upgrade, and the same
+answers and rows as ``ivr_claim`` / ``ivr_release`` change by change. (Their semantics are the
+claim tests', which run on both databases; SQLite decides claims in memory.)"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import random
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import Connection, event, text
 
-from ivr.plans.schema import Plan
-from ivr.store import migrate
+from ivr.plans.schema import Plan, Target
+from ivr.store import claims, migrate
 from ivr.store.db import Database
 from store_calls.support import RACE_AT, Wiring, plan_campaign
 
@@ -162,3 +165,92 @@ async def test_a_release_is_stored_behind_the_call(
     assert wiring.store.pending_releases == 0
     load = (await wiring.store.target_loads(campaign, [target], RACE_AT))[target.id]
     assert load.active == 0
+
+
+async def test_a_batch_answers_and_stores_what_the_changes_one_by_one_do(
+    db: Database, plan: Plan
+) -> None:
+    """A random script of claims and releases (periods of two hours, connected or not, released
+    twice or never claimed), in batches of random sizes sorted by target as the write queue
+    sorts them: ivr_batch gives the answers and leaves the rows that ivr_claim / ivr_release
+    give change by change in the same order."""
+    _postgres_only(db)
+    rng = random.Random(20261204)
+    batches = _random_batches(rng, plan)
+    one_by_one = [[await _one_change(db, change) for change in batch] for batch in batches]
+    alone_rows = await _claim_rows(db, reset=True)
+    together = []
+    for batch in batches:
+        async with db.engine.connect() as conn:
+            answer = await conn.scalar(text("SELECT ivr_batch(CAST(:c AS jsonb))"),
+                                       {"c": json.dumps(batch)})  # fmt: skip
+            await conn.commit()
+        together.append(list(answer))
+    assert together == one_by_one
+    assert await _claim_rows(db, reset=False) == alone_rows
+    assert any(a not in (0, 1) for batch in one_by_one for a in batch), "no claim was refused"
+
+
+def _random_batches(rng: random.Random, plan: Plan) -> list[list[dict[str, Any]]]:
+    campaign, targets = plan_campaign(plan), list(plan.targets().values())
+    held: list[tuple[str, Target, datetime]] = []
+    changes: list[dict[str, Any]] = []
+    for n in range(400):
+        if held and rng.random() < 0.45:
+            ref, target, at = held.pop(rng.randrange(len(held)))
+            if rng.random() < 0.1:
+                held.append((ref, target, at))  # released again later
+            connected = rng.random() < 0.5
+            counters = [c for c in claims.limited_counters(target, campaign, at)
+                        if not connected or c.kind == "live"]  # fmt: skip
+            changes.append({"op": "release", "ref": ref, "target": target.id,
+                            "kinds": [c.kind for c in counters],
+                            "keys": [c.key for c in counters]})  # fmt: skip
+            continue
+        target, at = rng.choice(targets), RACE_AT + timedelta(minutes=rng.choice([0, 45]))
+        counters = claims.limited_counters(target, campaign, at)
+        changes.append({"op": "claim", "ref": f"c{n}", "target": target.id,
+                        "kinds": [c.kind for c in counters], "keys": [c.key for c in counters],
+                        "caps": [c.cap for c in counters], "at": at.isoformat()})  # fmt: skip
+        held.append((f"c{n}", target, at))
+    batches, start = [], 0
+    while start < len(changes):
+        size = rng.randint(1, 12)
+        batches.append(sorted(changes[start : start + size], key=lambda c: c["target"]))
+        start += size
+    return batches
+
+
+async def _one_change(db: Database, change: dict[str, Any]) -> int:
+    async with db.engine.connect() as conn:
+        if change["op"] == "claim":
+            answer = await conn.scalar(
+                text("SELECT ivr_claim(:r, :t, :k, :p, :c, :a)"),
+                {"r": change["ref"], "t": change["target"], "k": change["kinds"],
+                 "p": change["keys"], "c": change["caps"],
+                 "a": datetime.fromisoformat(change["at"])},
+            )  # fmt: skip
+        else:
+            ended = await conn.scalar(
+                text("SELECT ivr_release(:r, :t, :k, :p)"),
+                {"r": change["ref"], "t": change["target"], "k": change["kinds"],
+                 "p": change["keys"]},
+            )  # fmt: skip
+            answer = 1 if ended else 0
+        await conn.commit()
+    return int(answer)
+
+
+async def _claim_rows(db: Database, *, reset: bool) -> tuple[list[Any], list[Any]]:
+    async with db.engine.connect() as conn:
+        usage = (await conn.execute(text(
+            "SELECT target_id, period_kind, period_key, count FROM target_usage ORDER BY 1, 2, 3"
+        ))).all()  # fmt: skip
+        held = (await conn.execute(text(
+            "SELECT call_ref, target_id, claimed_at FROM target_claims ORDER BY 1, 2"
+        ))).all()  # fmt: skip
+        if reset:
+            await conn.execute(text("DELETE FROM target_usage"))
+            await conn.execute(text("DELETE FROM target_claims"))
+        await conn.commit()
+    return [tuple(r) for r in usage], [tuple(r) for r in held]
