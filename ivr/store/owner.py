@@ -39,6 +39,7 @@ class StoreOwner:
     def acquire(self) -> None:
         if self._path is None or self._fd is not None:
             return
+        self._path.parent.mkdir(parents=True, exist_ok=True)  # a first start: no store yet
         fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -5,6 +5,7 @@ comes while a flush runs, and one serving process per store."""
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 from datetime import timedelta
 from pathlib import Path
@@ -188,3 +189,15 @@ async def test_a_switch_that_fails_to_start_lets_go_of_the_store(tmp_path: Path)
     fine = Switch(load_settings(database_url=url, agi_port=0, web_port=0, var_dir=tmp_path / "ok"))
     await fine.start(demo=True)
     await fine.stop()
+
+
+async def test_the_first_start_of_a_store_in_a_folder_not_made_yet(tmp_path: Path) -> None:
+    """``ivr serve`` on a fresh machine: the serving lock comes before the database exists."""
+    folder = tmp_path / "var" / "not" / "made"
+    url = f"sqlite+aiosqlite:///{folder / 'ivr.sqlite3'}"
+    switch = Switch(load_settings(database_url=url, agi_port=0, web_port=0, var_dir=folder))
+    await switch.start(demo=True)
+    try:
+        assert (folder / "ivr.sqlite3.serving").read_text().strip() == str(os.getpid())
+    finally:
+        await switch.stop()
