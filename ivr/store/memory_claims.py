@@ -126,7 +126,7 @@ class MemoryClaims:
             return True
         done = self._flush_soon()
         await asyncio.wait([done], timeout=self._timeout_s)
-        return done.done() and done.exception() is None
+        return done.done() and not done.cancelled() and done.exception() is None
 
     async def close(self) -> None:
         """Store what is left (the app closes the store before the database)."""
