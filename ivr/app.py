@@ -201,11 +201,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    try:
-        return asyncio.run(serve(settings, demo=args.demo))
-    except StoreServed as exc:
-        log.error("%s", exc)
-        return 1
+    return asyncio.run(serve(settings, demo=args.demo))
 
 
 def settle_heap() -> None:
@@ -223,7 +219,12 @@ async def serve(settings: Settings, *, demo: bool = False) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    await switch.start(demo=demo)
+    try:
+        await switch.start(demo=demo)
+    except (OSError, StoreServed) as exc:  # a port in use, a folder it may not write, a store
+        log.error("cannot start: %s", exc)  # served by another process: one line, no trace
+        log.debug("the start failed here", exc_info=exc)
+        return 1
     settle_heap()
     try:
         await stop.wait()

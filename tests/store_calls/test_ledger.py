@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from ivr import cli
 from ivr.app import Switch
 from ivr.plans.schema import Plan
 from ivr.settings import Settings, load_settings
@@ -201,3 +202,24 @@ async def test_the_first_start_of_a_store_in_a_folder_not_made_yet(tmp_path: Pat
         assert (folder / "ivr.sqlite3.serving").read_text().strip() == str(os.getpid())
     finally:
         await switch.stop()
+
+
+def test_ivr_serve_that_cannot_start_says_why_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A port in use is a clear error and exit status 1, not a traceback."""
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    monkeypatch.setenv("IVR_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("IVR_AGI_PORT", str(taken.getsockname()[1]))
+    monkeypatch.setenv("IVR_WEB_PORT", "0")
+    try:
+        assert cli.main(["serve", "--demo"]) == 1
+    finally:
+        taken.close()
+    [line] = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert line.getMessage().startswith("cannot start: ") and "address already in use" in (
+        line.getMessage()
+    )
+    assert line.exc_info is None
