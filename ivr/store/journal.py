@@ -151,10 +151,12 @@ class Journal:
         return done
 
     @staticmethod
-    def unjournalled(data: dict[str, Any], error: Exception | None = None) -> JournalEntry:
+    def unjournalled(
+        data: dict[str, Any], error: Exception | None = None, line: bytes = b""
+    ) -> JournalEntry:
         """An entry that could not be journalled (disk full): the writer may still store it,
         and ``applied`` leaves it out of the segment bookkeeping."""
-        return JournalEntry(NOT_JOURNALLED, data, error)
+        return JournalEntry(NOT_JOURNALLED, data, error, line)
 
     def applied(self, entries: list[JournalEntry]) -> None:
         """The database holds these entries now: drop segments that are fully applied."""
@@ -226,7 +228,7 @@ class Journal:
             entry = waiting.entry
             if error is not None:  # not on disk: it must not hold its segment back as unapplied
                 self._unapplied[entry.segment] -= 1
-                entry = JournalEntry(NOT_JOURNALLED, entry.data, error, entry.line)
+                entry = self.unjournalled(entry.data, error, entry.line)
             if waiting.then is not None:
                 try:
                     waiting.then(entry)
