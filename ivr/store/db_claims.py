@@ -34,6 +34,7 @@ from ivr.store.health import DatabaseHealth
 
 log = logging.getLogger(__name__)
 _TARGET_ID = operator.attrgetter("id")
+MAX_RECENT_LOADS = 4_096  # campaigns whose last loads are kept to be shared
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,8 @@ class DatabaseClaims:
         self._background: set[asyncio.Future[None]] = set()
         self._loads_in_flight: dict[tuple[object, ...], asyncio.Future[Mapping[str, TargetLoad]]]
         self._loads_in_flight = {}
+        # (campaign, its targets) -> the last loads read for them (_read_loads)
+        self._recent_loads: dict[tuple[object, ...], Mapping[str, TargetLoad]] = {}
         self.degraded_claims = 0  # claims granted without the database
         health.on_answer.append(self._answered)
 
@@ -81,18 +84,30 @@ class DatabaseClaims:
         key = (campaign.id, tuple(map(_TARGET_ID, targets)), slot_of(at))
         shared = self._loads_in_flight.get(key)
         if shared is None:
-            shared = asyncio.ensure_future(self._read_loads(campaign, targets, at))
+            shared = asyncio.ensure_future(self._read_loads(key[:2], campaign, targets, at))
             self._loads_in_flight[key] = shared
             shared.add_done_callback(lambda _: self._loads_in_flight.pop(key, None))
         return await asyncio.shield(shared)
 
     async def _read_loads(
-        self, campaign: Campaign, targets: Sequence[Target], at: datetime
+        self, key: tuple[object, ...], campaign: Campaign, targets: Sequence[Target], at: datetime
     ) -> Mapping[str, TargetLoad]:
+        """The loads as read; the previous read's mapping for the same targets when nothing
+        changed since, so that calls hold one shared mapping instead of one each (the garbage
+        collector goes through every object they hold: bench/README.md, round 12)."""
         if not targets:
             return {}
         work = self._db.read_sync(loads.query(targets, campaign, at))
-        return await self._health.guarded(work, {}, {}, "target loads")
+        read = await self._health.guarded(work, {}, {}, "target loads")
+        if not read:  # the database did not answer: nothing to share
+            return read
+        previous = self._recent_loads.get(key)
+        if previous == read:
+            return previous
+        if len(self._recent_loads) >= MAX_RECENT_LOADS:
+            self._recent_loads.clear()  # plans whose campaigns or targets changed many times
+        self._recent_loads[key] = read
+        return read
 
     async def claim(self, call_id: str, target: Target, campaign: Campaign, at: datetime) -> bool:
         """Granted only with its counters taken, except when the database is unreachable."""

@@ -56,14 +56,23 @@ def fold_loads(
         elif getattr(wanted[target_id], kind) == key:
             counts[(target_id, kind)] = count
     return {
-        tid: TargetLoad(
-            active=active.get(tid, 0),
-            hourly=counts.get((tid, "hour"), 0),
-            daily=counts.get((tid, "day"), 0),
-            monthly=counts.get((tid, "month"), 0),
+        tid: shared_load(
+            active.get(tid, 0),
+            counts.get((tid, "hour"), 0),
+            counts.get((tid, "day"), 0),
+            counts.get((tid, "month"), 0),
         )
         for tid in ids
     }
+
+
+@functools.lru_cache(maxsize=65_536)
+def shared_load(active: int, hourly: int, daily: int, monthly: int) -> TargetLoad:
+    """One ``TargetLoad`` per distinct value, shared by every read that finds it. Each call
+    holds its loads from its start to its routing (200 calls x 50 targets in the bench), and
+    every new object is one more for the garbage collector to go through while it stops the
+    event loop (bench/README.md, round 12). A named tuple, unlike a plain one, stays tracked."""
+    return TargetLoad(active, hourly, daily, monthly)
 
 
 CAPPED_PERIODS = ("hour", "day", "month")  # the capped periods, in the statement's order
