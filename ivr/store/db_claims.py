@@ -166,12 +166,13 @@ class DatabaseClaims:
     def release(self, call_id: str, target_id: str, *, connected: bool) -> None:
         """The call does not wait for its release: nothing it does next depends on it, and the
         wait (a timer and a loop turn per call) was 2-3 % of the loop (bench/README.md, round
-        11). The outcome is handled as it lands (``_release_landed``)."""
+        11). It rides along with the next claims' statement, or goes alone after at most
+        ``write_queue.LATER_S``; its outcome is handled as it lands (``_release_landed``)."""
         counters = self._claims.pop((call_id, target_id), None)
         if counters is None:
             return
         pending = PendingRelease(call_id, target_id, counters, connected)
-        landed = self._db.writes.submit(_give_back_job(pending), order=target_id)
+        landed = self._db.writes.submit(_give_back_job(pending), order=target_id, later=True)
         self._releasing[landed] = pending
         landed.add_done_callback(self._release_landed)
 

@@ -57,6 +57,8 @@ TRANSIENT_RETRIES = 5
 # SQLite: a job wanted at once commits in its caller's turn only if the last one came at least
 # this long before (claims further apart than this: under ~200 calls/s).
 INLINE_GAP_S = 0.005
+# The longest a job submitted ``later`` waits for a batch to ride along with.
+LATER_S = 0.05
 
 
 @dataclass(slots=True)
@@ -96,13 +98,20 @@ class WriteQueue:
         self._current: list[_Pending] = []  # SQLite: the batch being committed in ``_run``
         self._bulk_turn = False
         self._last_at_once = float("-inf")  # when the last job wanted at once came (SQLite)
+        self._later: asyncio.TimerHandle | None = None  # wakes the queue for ``later`` jobs
         self.batches = 0  # transactions committed (or tried)
         self.jobs = 0  # jobs run
         self.busy_s = 0.0  # wall time spent in batches
         self.longest_batch_s = 0.0
 
     def submit(
-        self, job: Job[T], order: str = "", *, bulk: bool = False, at_once: bool = False
+        self,
+        job: Job[T],
+        order: str = "",
+        *,
+        bulk: bool = False,
+        at_once: bool = False,
+        later: bool = False,
     ) -> asyncio.Future[T]:
         """``at_once``: a job someone is waiting for (a claim, before its Dial). On SQLite it
         commits right here when no batch is being committed, ahead of the jobs that wait:
@@ -110,7 +119,12 @@ class WriteQueue:
         commit makes them cheaper together. Not when the last one came less than
         ``INLINE_GAP_S`` ago: claims that come that close together (under load) wait for the
         queue's next batch and share its transaction, since a commit per claim cost more CPU
-        than the claims themselves (bench/README.md, round 8)."""
+        than the claims themselves (bench/README.md, round 8).
+
+        ``later``: a job nobody waits for (a release after its call) waits up to
+        ``LATER_S`` for the next batch, and rides along with it: with calls paced a few ms
+        apart, a release sent alone cost a statement of its own per call (bench/README.md,
+        round 12)."""
         if at_once and self._sqlite is not None and not self._committing and self._alone():
             done = self._commit_inline(job)
             if done is not None:
@@ -121,8 +135,16 @@ class WriteQueue:
             self._wakeup = asyncio.Event()
             self._task = asyncio.create_task(self._run(), name="write-queue")
         assert self._wakeup is not None
-        self._wakeup.set()
+        if not later:
+            self._wakeup.set()
+        elif self._later is None:
+            self._later = asyncio.get_running_loop().call_later(LATER_S, self._wake_for_later)
         return pending.done
+
+    def _wake_for_later(self) -> None:
+        self._later = None
+        if self._wakeup is not None:
+            self._wakeup.set()
 
     def _alone(self) -> bool:
         """No job wanted at once came in the last ``INLINE_GAP_S`` (this one counts)."""
@@ -182,6 +204,9 @@ class WriteQueue:
 
     async def close(self, timeout_s: float = 10.0) -> None:
         """Finish what is queued (bounded), then stop the task."""
+        if self._later is not None:  # jobs that would wait for a batch: none is coming
+            self._later.cancel()
+            self._wake_for_later()
         if self._task is not None:
             waiting = [p.done for p in self._waiting + self._current]
             if waiting:
@@ -202,6 +227,9 @@ class WriteQueue:
         assert self._wakeup is not None
         while True:
             if not self._waiting:
+                if self._later is not None:  # its jobs rode along already
+                    self._later.cancel()
+                    self._later = None
                 self._wakeup.clear()
                 await self._wakeup.wait()
                 continue
