@@ -54,8 +54,9 @@ Job = Callable[[Connection], T]
 # connection, instead of job by job inside BEGIN ... COMMIT.
 JoinedRunner = Callable[[list[Any]], Fetch[list[Any]]]
 TRANSIENT_RETRIES = 5
-# SQLite: a job wanted at once commits in its caller's turn only if the last one came at least
-# this long before (claims further apart than this: under ~200 calls/s).
+# A job wanted at once goes from its caller's turn (SQLite: commits there; PostgreSQL: its
+# statement is sent from there) only if the last one came at least this long before (claims
+# further apart than this: under ~200 calls/s); closer ones share the queue's next batch.
 INLINE_GAP_S = 0.005
 # The longest a job submitted ``later`` waits for a batch to ride along with.
 LATER_S = 0.05
@@ -113,7 +114,9 @@ class WriteQueue:
         at_once: bool = False,
         later: bool = False,
     ) -> asyncio.Future[T]:
-        """``at_once``: a job someone is waiting for (a claim, before its Dial). On SQLite it
+        """``at_once``: a job someone is waiting for (a claim, before its Dial). On PostgreSQL,
+        when no other came in the last ``INLINE_GAP_S``, its statement is sent at once
+        (``_send_now``); closer together, claims share the queue's next statement. On SQLite it
         commits right here when no batch is being committed, ahead of the jobs that wait:
         those are writes nobody waits for (releases after a Dial, call records), and group
         commit makes them cheaper together. Not when the last one came less than
@@ -131,6 +134,8 @@ class WriteQueue:
                 return done
         pending = _Pending(job, order, bulk)
         self._waiting.append(pending)
+        if at_once and self._sqlite is None and self._alone() and self._send_now(pending):
+            return pending.done
         if self._task is None or self._task.done():
             self._wakeup = asyncio.Event()
             self._task = asyncio.create_task(self._run(), name="write-queue")
@@ -140,6 +145,18 @@ class WriteQueue:
         elif self._later is None:
             self._later = asyncio.get_running_loop().call_later(LATER_S, self._wake_for_later)
         return pending.done
+
+    def _send_now(self, pending: _Pending) -> bool:
+        """PostgreSQL, a job wanted at once and alone: its statement (with the jobs that ride
+        along) starts from here, not from the queue's task in a later turn of the event loop;
+        each turn under a few hundred calls in progress waits behind their ready callbacks.
+        False when the job is not one that runs joined: the queue's task runs it."""
+        if _runner_of(pending.job) is None:
+            return False
+        joined = self._take_joined()
+        self._spawn(self._commit(joined))
+        # else another runner's jobs were first and went instead: this one still waits
+        return any(taken is pending for taken in joined)
 
     def _wake_for_later(self) -> None:
         self._later = None
@@ -231,6 +248,7 @@ class WriteQueue:
                     self._later.cancel()
                     self._later = None
                 self._wakeup.clear()
+            if not self._wakeup.is_set():  # nothing waits, or only jobs submitted ``later``
                 await self._wakeup.wait()
                 continue
             joined = self._take_joined() if self._sqlite is None else []

@@ -61,8 +61,9 @@ async def test_a_claim_and_a_release_are_one_statement_each(
 async def test_a_batch_of_claims_and_releases_is_one_autocommit_statement(
     db: Database, plan: Plan, wiring: Wiring
 ) -> None:
-    """Ten calls claim a target of concurrency 7 at once: one statement grants seven and
-    refuses three; their releases are one statement too, and every slot comes back."""
+    """Ten calls claim a target of concurrency 7 at once: the first claim goes alone, at once
+    (``test_a_claim_alone_is_sent_...``), and one statement grants six more and refuses three;
+    their releases are one statement too, and every slot comes back."""
     _postgres_only(db)
     target, campaign = plan.targets()["t-live"], plan_campaign(plan)
     calls = [f"call-{n}" for n in range(10)]
@@ -75,7 +76,7 @@ async def test_a_batch_of_claims_and_releases_is_one_autocommit_statement(
         )
         await wiring.store.settle()
     assert sum(granted) == 7
-    assert statements == [("SELECT ivr_batch", "AUTOCOMMIT")] * 2
+    assert statements == [("SELECT ivr_batch", "AUTOCOMMIT")] * 3
     load = (await wiring.store.target_loads(campaign, [target], RACE_AT))[target.id]
     assert load.active == 0
 
@@ -165,6 +166,30 @@ async def test_a_release_is_stored_behind_the_call(
     assert wiring.store.pending_releases == 0
     load = (await wiring.store.target_loads(campaign, [target], RACE_AT))[target.id]
     assert load.active == 0
+
+
+async def test_a_claim_alone_is_sent_from_its_callers_turn_and_close_ones_share_one(
+    db: Database, plan: Plan
+) -> None:
+    """A claim alone goes out before ``submit`` returns, not from the queue's task a loop turn
+    later (each turn under load is post-dial delay); claims within ``INLINE_GAP_S`` of it wait
+    for the queue's next statement, together."""
+    _postgres_only(db)
+    target, campaign = plan.targets()["t-all"], plan_campaign(plan)
+    counters = tuple(claims.limited_counters(target, campaign, RACE_AT))
+
+    def claim(ref: str) -> claims.Take:
+        return claims.Take(ref, target.id, counters, RACE_AT)
+
+    await asyncio.sleep(write_queue.INLINE_GAP_S)
+    with _statements(db) as statements:
+        alone = db.writes.submit(claim("call-a"), order=target.id, at_once=True)
+        assert db.writes.backlog == 0  # on its way already
+        close = [db.writes.submit(claim(f"call-{n}"), order=target.id, at_once=True)
+                 for n in "bc"]  # fmt: skip
+        assert db.writes.backlog == 2
+        assert await asyncio.gather(alone, *close) == [None] * 3  # granted: nothing full
+    assert statements == [("SELECT ivr_batch", "AUTOCOMMIT")] * 2
 
 
 async def test_a_release_rides_along_with_the_next_claims_statement(
