@@ -21,7 +21,7 @@ import logging
 from ivr.agi.api import AgiEnvironment
 from ivr.agi.boundary import run_handler, set_failsafe
 from ivr.agi.channel import AgiChannel
-from ivr.agi.connection import AgiConnection, ConnectionLimits
+from ivr.agi.connection import AgiConnection, ConnectionLimits, receive_buffer
 from ivr.agi.router import Router
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,8 @@ class FastAgiServer:
         self._connections: set[AgiConnection] = set()
         self._calls: dict[asyncio.Task[None], AgiConnection] = {}
         self._stopping = False
+        # Every connection reads into this one buffer: the server serves on one event loop
+        self._receive_into = receive_buffer()
 
     @property
     def active_calls(self) -> int:
@@ -69,7 +71,9 @@ class FastAgiServer:
         return bound[0], bound[1]
 
     def _new_connection(self) -> AgiConnection:
-        conn = AgiConnection(self._limits, self._start_call, self._connections.discard)
+        conn = AgiConnection(
+            self._limits, self._start_call, self._connections.discard, self._receive_into
+        )
         self._connections.add(conn)
         return conn
 

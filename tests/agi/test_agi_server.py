@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import time
+import tracemalloc
 
 import pytest
 from agi_fake_asterisk import ScriptedAsterisk, StartServer, expect_closed, header, read_command
@@ -226,3 +228,34 @@ def test_router_refuses_duplicates_and_queries() -> None:
     with pytest.raises(ValueError):
         router.register("inbound?x=1", lambda channel: asyncio.sleep(0))
     assert router.scripts == ["inbound"] and router.resolve("other") is None
+
+
+async def test_a_read_allocates_what_arrived_not_a_quarter_mebibyte(
+    start_server: StartServer,
+) -> None:
+    """Connections read into their server's one buffer: asyncio otherwise makes every read a
+    256 KiB object before shrinking it (an mmap, an mremap and a munmap each, unless the
+    process happens to have raised glibc's mmap threshold: bench/README.md, round 12)."""
+
+    async def answer_twice(channel: AgiChannel) -> None:
+        await channel.answer()
+        await channel.answer()
+
+    router = Router()
+    router.register("test", answer_twice)
+    _, host, port = await start_server(router)
+    loop = asyncio.get_running_loop()
+    with socket.socket() as sock:  # read 4 KiB at a time: the client's reads stay small
+        sock.setblocking(False)
+        await loop.sock_connect(sock, (host, port))
+        tracemalloc.start()
+        try:
+            await loop.sock_sendall(sock, header("test"))
+            for _ in range(2):
+                assert (await loop.sock_recv(sock, 4096)).startswith(b"ANSWER")
+                await loop.sock_sendall(sock, b"200 result=0\n")
+            assert await loop.sock_recv(sock, 4096) == b""  # the handler is done: closed
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    assert peak < 64 * 1024
