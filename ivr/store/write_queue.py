@@ -98,7 +98,7 @@ class WriteQueue:
         self._in_flight: set[asyncio.Task[None]] = set()
         self._current: list[_Pending] = []  # SQLite: the batch being committed in ``_run``
         self._bulk_turn = False
-        self._last_at_once = float("-inf")  # when the last job wanted at once came (SQLite)
+        self._last_at_once = float("-inf")  # when the last job wanted at once came
         self._later: asyncio.TimerHandle | None = None  # wakes the queue for ``later`` jobs
         self.batches = 0  # transactions committed (or tried)
         self.jobs = 0  # jobs run
