@@ -65,7 +65,8 @@ def _transaction_of(conn: Connection) -> object:
 
 def _sqlite_only(db: Database) -> None:
     if not db.is_sqlite:
-        pytest.skip("PostgreSQL batches in lanes: nothing there runs in the caller's turn")
+        pytest.skip("SQLite commits in the caller's turn; PostgreSQL only sends a statement "
+                    "from there (test_pg_routines.py)")
 
 
 def _insert_claim(call_ref: str) -> Callable[[Connection], int]:
