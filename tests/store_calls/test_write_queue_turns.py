@@ -65,8 +65,10 @@ def _transaction_of(conn: Connection) -> object:
 
 def _sqlite_only(db: Database) -> None:
     if not db.is_sqlite:
-        pytest.skip("SQLite commits in the caller's turn; PostgreSQL only sends a statement "
-                    "from there (test_pg_routines.py)")
+        pytest.skip(
+            "SQLite commits in the caller's turn; PostgreSQL only sends a statement "
+            "from there (test_pg_routines.py)"
+        )
 
 
 def _insert_claim(call_ref: str) -> Callable[[Connection], int]:
