@@ -169,7 +169,7 @@ async def test_a_release_is_stored_behind_the_call(
 
 
 async def test_a_claim_alone_is_sent_from_its_callers_turn_and_close_ones_share_one(
-    db: Database, plan: Plan
+    db: Database, plan: Plan, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A claim alone goes out before ``submit`` returns, not from the queue's task a loop turn
     later (each turn under load is post-dial delay); claims within ``INLINE_GAP_S`` of it wait
@@ -181,7 +181,9 @@ async def test_a_claim_alone_is_sent_from_its_callers_turn_and_close_ones_share_
     def claim(ref: str) -> claims.Take:
         return claims.Take(ref, target.id, counters, RACE_AT)
 
-    await asyncio.sleep(write_queue.INLINE_GAP_S)
+    # The first claim of a new queue is alone; a gap this wide keeps the next two close to it
+    # however slowly this test runs.
+    monkeypatch.setattr(write_queue, "INLINE_GAP_S", 60.0)
     with _statements(db) as statements:
         alone = db.writes.submit(claim("call-a"), order=target.id, at_once=True)
         assert db.writes.backlog == 0  # on its way already
@@ -216,14 +218,17 @@ async def test_a_release_with_no_claim_to_ride_along_goes_alone_soon_after(
     _postgres_only(db)
     target, campaign = plan.targets()["t-live"], plan_campaign(plan)
     assert await wiring.store.claim("call-a", target, campaign, RACE_AT)
-    await wiring.store.release("call-a", target.id, connected=False)
-    await asyncio.sleep(write_queue.LATER_S / 2)
-    assert wiring.store.pending_releases == 1  # waiting for a statement to ride along with
-    for _ in range(200):  # no settle(): the queue's own timer sends it
-        if wiring.store.pending_releases == 0:
-            break
-        await asyncio.sleep(0.01)
-    assert wiring.store.pending_releases == 0
+    with _statements(db) as statements:
+        await wiring.store.release("call-a", target.id, connected=False)
+        for _ in range(5):  # turns enough for the queue to send it, were it not waiting
+            await asyncio.sleep(0)
+        sent_at_once = list(statements)
+        for _ in range(200):  # no settle(): the queue's own timer (LATER_S) sends it
+            if wiring.store.pending_releases == 0:
+                break
+            await asyncio.sleep(0.01)
+    assert sent_at_once == [] and wiring.store.pending_releases == 0
+    assert statements == [("SELECT ivr_batch", "AUTOCOMMIT")]
     load = (await wiring.store.target_loads(campaign, [target], RACE_AT))[target.id]
     assert load.active == 0
 
