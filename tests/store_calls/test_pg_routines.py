@@ -59,12 +59,13 @@ async def test_a_claim_and_a_release_are_one_statement_each(
 
 
 async def test_a_batch_of_claims_and_releases_is_one_autocommit_statement(
-    db: Database, plan: Plan, wiring: Wiring
+    db: Database, plan: Plan, wiring: Wiring, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Ten calls claim a target of concurrency 7 at once: the first claim goes alone, at once
     (``test_a_claim_alone_is_sent_...``), and one statement grants six more and refuses three;
     their releases are one statement too, and every slot comes back."""
     _postgres_only(db)
+    monkeypatch.setattr(write_queue, "INLINE_GAP_S", 60.0)  # the nine stay close however slow
     target, campaign = plan.targets()["t-live"], plan_campaign(plan)
     calls = [f"call-{n}" for n in range(10)]
     with _statements(db) as statements:
