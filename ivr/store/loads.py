@@ -66,7 +66,12 @@ def fold_loads(
     }
 
 
-@functools.lru_cache(maxsize=65_536)
+# Values kept for sharing: about 275 bytes each with the cache's own entry, so at most ~4.5 MB;
+# the values in use at any moment (a few per target) are far fewer.
+SHARED_LOADS = 16_384
+
+
+@functools.lru_cache(maxsize=SHARED_LOADS)
 def shared_load(active: int, hourly: int, daily: int, monthly: int) -> TargetLoad:
     """One ``TargetLoad`` per distinct value, shared by every read that finds it. Each call
     holds its loads from its start to its routing (200 calls x 50 targets in the bench), and
