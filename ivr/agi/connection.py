@@ -62,11 +62,11 @@ class AgiConnection(asyncio.BufferedProtocol):
         limits: ConnectionLimits,
         on_header: Callable[[AgiConnection, AgiEnvironment], None],
         on_closed: Callable[[AgiConnection], None],
-        receive_into: memoryview | None = None,
+        receive_into: memoryview,
     ) -> None:
         """``receive_into``: where reads land (``receive_buffer()``, shared by a server's
-        connections); a buffer of its own when none is given."""
-        self._receive_into = receive_buffer() if receive_into is None else receive_into
+        connections)."""
+        self._receive_into = receive_into
         self._limits = limits
         self._on_header = on_header
         self._on_closed = on_closed
