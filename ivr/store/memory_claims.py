@@ -23,13 +23,14 @@ from ivr.store.db import Database
 from ivr.store.errors import refused_by_database
 from ivr.store.health import DatabaseHealth
 from ivr.store.ledger import AlreadyClaimed, CapLedger, FlushJob, Written
+from ivr.store.write_queue import LATER_S
 
 log = logging.getLogger(__name__)
 WHAT = "claims"  # how the store's outage log names this
 # A release is stored by the next flush a claim starts, or at the latest this long after it:
 # nobody waits for it, and under load it rides along with a claim's flush instead of costing
-# a write transaction of its own.
-RELEASE_WRITE_DELAY_S = 0.05
+# a write transaction of its own. The same bound as a PostgreSQL release's (``later`` jobs).
+RELEASE_WRITE_DELAY_S = LATER_S
 
 
 class MemoryClaims:
